@@ -1,0 +1,18 @@
+/**
+ * The codec layer: one message value ↔ one frame payload. A codec does not
+ * know about framing or about JSON-RPC semantics; it only encodes and
+ * decodes values and wraps foreign exceptions into `EncodingError` /
+ * `DecodingError`.
+ */
+
+/** Encodes and decodes whole messages for one wire format. */
+export interface MessageCodec {
+  /** The version key the wire uses: `'jsonrpc'` for JSON, `'bsonrpc'` for BSON. */
+  readonly versionKey: 'jsonrpc' | 'bsonrpc';
+  /** True when a top-level array (batch) can be carried. */
+  readonly supportsBatches: boolean;
+  /** Encodes one message (or batch array). Throws `EncodingError`; nothing is sent then. */
+  encode(message: unknown): string | Buffer;
+  /** Decodes one payload. Throws `DecodingError` (the peer answers -32700 for JSON). */
+  decode(payload: Buffer): unknown;
+}

@@ -1,0 +1,59 @@
+/**
+ * bsonrpc: decorator-based, bidirectional JSON-RPC 2.0 and BSON-RPC peers
+ * for Node. Explicit named exports only, grouped by layer (top first).
+ */
+import 'reflect-metadata';
+
+// peer
+export { JsonRpc } from './peer/json-rpc';
+export type { BatchOptions } from './peer/json-rpc';
+export { BsonRpc } from './peer/bson-rpc';
+export { RpcPeer } from './peer/peer';
+export type { PeerEvents } from './peer/peer';
+export { RpcContext } from './peer/context';
+export { BatchBuilder } from './peer/batch';
+export type { BatchProxy } from './peer/batch';
+export type { Caller, CallOptions, ProxyOptions, PeerProxy, RequestProxy, NotificationProxy } from './peer/proxy';
+export { DEFAULT_MAX_MESSAGE_SIZE } from './peer/options';
+export type {
+  PeerOptions,
+  JsonRpcOptions,
+  BsonRpcOptions,
+  NoArgumentsPresentation,
+  JsonCodecOverride,
+  BsonCodecOverride,
+} from './peer/options';
+
+// service
+export { serviceClass, request, notification, rpcRequest, rpcNotification } from './service/decorators';
+export type { HandlerDecorator, HandlerDecoratorFactory } from './service/decorators';
+export type { HandlerOptions } from './service/registry';
+
+// protocol
+export type { RequestId, Params, WireError } from './protocol/messages';
+
+// framing
+export type { Framing, FrameDecoder, FrameDecoderOptions } from './framing/framing';
+
+// stream
+export { createDuplexPair } from './stream/memory';
+
+// errors
+export {
+  RpcError,
+  CodecError,
+  FramingError,
+  EncodingError,
+  DecodingError,
+  ResponseTimeout,
+  ConnectionClosedError,
+  PeerError,
+  ParseError,
+  InvalidRequest,
+  MethodNotFound,
+  InvalidParams,
+  InternalError,
+  ServerError,
+  UnspecifiedPeerError,
+  ErrorCodes,
+} from './errors';

@@ -1,0 +1,264 @@
+/**
+ * Routes every decoded incoming value: responses to the pending table,
+ * requests and notifications to handlers (interleaved or one at a time),
+ * batches element by element with one batched answer.
+ *
+ * It owns ordering and the request → response contract. It does not own the
+ * stream, the codec, or how handlers are found: the peer supplies those
+ * through {@link DispatchHost}.
+ */
+import type { Logger } from 'pino';
+import { ErrorCodes, InvalidRequest, MethodNotFound, PeerError, toWireError } from '../errors';
+import { buildError, buildResult, classify, Incoming, Params, RequestId } from './messages';
+import { PendingRequests } from './pending';
+
+/** A handler found by wire name, ready to call. */
+export interface ResolvedHandler {
+  readonly kind: 'request' | 'notification';
+  /**
+   * Calls the handler with wire params. May throw `InvalidParams`
+   * synchronously (bad arity or names) or return a value or a promise.
+   * `context` is what `@rpc*` handlers receive first.
+   */
+  invoke(params: Params | undefined, context: HandlerContext): unknown;
+}
+
+/** What the dispatcher tracks per running handler. */
+export interface HandlerContext {
+  /** Set by `closeAfterResponse()`: close once this request's response is written. */
+  closeAfterResponseRequested: boolean;
+  /** Set by `abort()`: discard the result, the connection is closing. */
+  aborted: boolean;
+}
+
+/** What the dispatcher needs from the peer. */
+export interface DispatchHost {
+  readonly versionKey: string;
+  readonly pending: PendingRequests;
+  readonly logger: Logger;
+  readonly concurrentRequests: boolean;
+  readonly concurrentNotifications: boolean;
+  /** Finds a handler by wire name; undefined when none. */
+  resolve(method: string): ResolvedHandler | undefined;
+  /** Creates the context a handler receives. */
+  createContext(method: string, id: RequestId | null | undefined): HandlerContext;
+  /** Writes one message or a batch array. */
+  send(message: unknown): void;
+  /** True once the connection is closed: results are dropped. */
+  readonly closed: boolean;
+  /** Closes the connection (after `closeAfterResponse`). */
+  close(reason: string): void;
+  /** Reports a protocol problem the user may want to see (emitted or logged). */
+  report(error: Error): void;
+}
+
+type Reply = Record<string, unknown> | undefined;
+type Task = (onSettled: () => void) => void;
+
+/** A FIFO with O(1) shift (Array#shift is O(n) and a flood of notifications can queue many). */
+class SerialQueue {
+  busy = false;
+  private items: Task[] = [];
+  private head = 0;
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  push(task: Task): void {
+    this.items.push(task);
+  }
+  shift(): Task {
+    const task = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return task;
+  }
+}
+
+/** Dispatches incoming messages for one connection. */
+export class Dispatcher {
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly requestQueue = new SerialQueue();
+  private readonly notificationQueue = new SerialQueue();
+
+  constructor(private readonly host: DispatchHost) {}
+
+  /** Handlers currently running (queued ones excluded). */
+  get runningHandlers(): number {
+    return this.running;
+  }
+
+  /** Resolves once no handler is running or queued. */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Handles one decoded payload: a message object or a batch array. */
+  dispatch(value: unknown): void {
+    if (Array.isArray(value)) this.dispatchBatch(value);
+    else this.dispatchOne(classify(value, this.host.versionKey), (reply) => reply && this.host.send(reply));
+  }
+
+  /** Answers a payload that could not be parsed (-32700, id null). */
+  parseError(detail: string): void {
+    this.host.send(buildError(this.host.versionKey, null, { code: ErrorCodes.ParseError, message: 'Parse error', data: detail }));
+  }
+
+  private dispatchBatch(items: unknown[]): void {
+    const vk = this.host.versionKey;
+    if (items.length === 0) {
+      this.host.send(buildError(vk, null, new InvalidRequest(undefined, 'empty batch').toJSON()));
+      return;
+    }
+    const replies: Reply[] = new Array(items.length);
+    let outstanding = items.length;
+    const settle = (i: number) => (reply: Reply) => {
+      replies[i] = reply;
+      if (--outstanding === 0) {
+        const out = replies.filter((r) => r !== undefined);
+        // A batch of notifications (or of responses) is answered with nothing at all.
+        if (out.length > 0) this.host.send(out);
+      }
+    };
+    for (let i = 0; i < items.length; i++) this.dispatchOne(classify(items[i], vk), settle(i));
+  }
+
+  /** Handles one classified message; `done` receives its reply (or undefined) exactly once. */
+  private dispatchOne(msg: Incoming, done: (reply: Reply) => void): void {
+    const { host } = this;
+    switch (msg.kind) {
+      case 'response':
+        if (msg.id === null || !host.pending.resolve(msg.id, msg.result)) this.unmatched(msg.id);
+        return done(undefined);
+      case 'error-response':
+        if (msg.id === null || !host.pending.rejectWithWireError(msg.id, msg.error)) {
+          if (msg.id === null) host.report(PeerError.fromWire(msg.error));
+          else this.unmatched(msg.id);
+        }
+        return done(undefined);
+      case 'bad-response':
+        host.logger.warn({ reason: msg.reason }, 'dropped a malformed response');
+        return done(undefined);
+      case 'invalid':
+        host.logger.debug({ reason: msg.reason }, 'invalid request');
+        return done(buildError(host.versionKey, msg.id, new InvalidRequest(undefined, msg.reason).toJSON()));
+      case 'notification':
+        this.notification(msg.method, msg.params);
+        return done(undefined);
+      case 'request':
+        return this.request(msg.method, msg.params, msg.id, done);
+    }
+  }
+
+  private unmatched(id: RequestId | null): void {
+    // Late answers after a timeout or an abort land here; that is normal.
+    this.host.logger.debug({ id }, 'response to no pending request dropped');
+  }
+
+  private request(method: string, params: Params | undefined, id: RequestId | null, done: (reply: Reply) => void): void {
+    const handler = this.host.resolve(method);
+    if (!handler || handler.kind !== 'request') {
+      this.host.logger.debug({ method }, 'method not found');
+      return done(buildError(this.host.versionKey, id, new MethodNotFound().toJSON()));
+    }
+    if (this.host.concurrentRequests) this.run(method, id, handler, params, done, undefined);
+    else this.serial(this.requestQueue, (settled) => this.run(method, id, handler, params, done, settled));
+  }
+
+  private notification(method: string, params: Params | undefined): void {
+    const handler = this.host.resolve(method);
+    if (!handler || handler.kind !== 'notification') {
+      this.host.logger.warn({ method }, 'notification to no notification handler dropped');
+      return;
+    }
+    if (this.host.concurrentNotifications) this.run(method, undefined, handler, params, undefined, undefined);
+    else this.serial(this.notificationQueue, (settled) => this.run(method, undefined, handler, params, undefined, settled));
+  }
+
+  private serial(q: SerialQueue, task: Task): void {
+    q.push(task);
+    this.pump(q);
+  }
+
+  /**
+   * Runs one handler. Sync results are answered in the same tick (the
+   * common fast path: no promise is created); thenables when they settle.
+   * `done` is undefined for notifications.
+   */
+  private run(method: string, id: RequestId | null | undefined, handler: ResolvedHandler, params: Params | undefined, done: ((reply: Reply) => void) | undefined, settled: (() => void) | undefined): void {
+    const ctx = this.host.createContext(method, id);
+    this.running++;
+    let result: unknown;
+    try {
+      result = handler.invoke(params, ctx);
+    } catch (err) {
+      this.finish(method, id, ctx, false, err, done, settled);
+      return;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      (result as PromiseLike<unknown>).then(
+        (value) => this.finish(method, id, ctx, true, value, done, settled),
+        (err) => this.finish(method, id, ctx, false, err, done, settled),
+      );
+    } else {
+      this.finish(method, id, ctx, true, result, done, settled);
+    }
+  }
+
+  private finish(method: string, id: RequestId | null | undefined, ctx: HandlerContext, ok: boolean, value: unknown, done: ((reply: Reply) => void) | undefined, settled: (() => void) | undefined): void {
+    this.running--;
+    const { host } = this;
+    if (!ok) {
+      const level = value instanceof PeerError ? 'debug' : 'warn';
+      host.logger[level]({ method, err: value }, done ? 'request handler failed' : 'notification handler failed');
+    }
+    if (done && !ctx.aborted && !host.closed) {
+      done(ok ? buildResult(host.versionKey, id as RequestId | null, value) : buildError(host.versionKey, id as RequestId | null, toWireError(value)));
+      if (ctx.closeAfterResponseRequested) host.close('closeAfterResponse() after responding');
+    } else if (done) {
+      done(undefined);
+    }
+    if (settled) settled();
+    this.maybeIdle();
+  }
+
+  /**
+   * Runs a serial queue's tasks one at a time, each after the previous
+   * handler settled. Iterative, so a long run of synchronous handlers does
+   * not grow the stack.
+   */
+  private pump(q: SerialQueue): void {
+    if (q.busy) return;
+    while (q.size > 0) {
+      const task = q.shift();
+      q.busy = true;
+      let sync = true;
+      let settledSync = false;
+      task(() => {
+        if (sync) settledSync = true;
+        else {
+          q.busy = false;
+          this.pump(q);
+        }
+      });
+      sync = false;
+      if (!settledSync) return;
+      q.busy = false;
+    }
+  }
+
+  private maybeIdle(): void {
+    if (this.isIdle()) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private isIdle(): boolean {
+    return this.running === 0 && this.requestQueue.size === 0 && this.notificationQueue.size === 0;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Decorator metadata → the method table a peer dispatches on.
+ *
+ * The table is keyed by wire name only, in a `Map`, so nothing inherited
+ * from `Object` (`constructor`, `__proto__`, `toString`) and no undecorated
+ * member can ever be looked up: Pyro's `@expose` discipline.
+ */
+import 'reflect-metadata';
+import { InvalidParams } from '../errors';
+import { ParamShape, readParamShape } from './params';
+
+/** Whether a handler answers (request) or not (notification). */
+export type HandlerKind = 'request' | 'notification';
+
+/** One decorated method, as the dispatcher sees it. */
+export interface HandlerSpec {
+  /** The name callers use on the wire. */
+  readonly wireName: string;
+  /** The method's property key on the service object. */
+  readonly propertyKey: string | symbol;
+  /** Request or notification handler. */
+  readonly kind: HandlerKind;
+  /** True for `@rpcRequest` / `@rpcNotification`: an `RpcContext` comes first. */
+  readonly withContext: boolean;
+  /** Parameter names and arity, the context parameter excluded. */
+  readonly shape: ParamShape;
+}
+
+/** Options shared by the four method decorators. */
+export interface HandlerOptions {
+  /** The wire name; defaults to the method's name. */
+  name?: string;
+  /**
+   * The parameter names, in order, for mapping named params. Needed only
+   * when they cannot be read from the source (destructuring, minified code).
+   */
+  params?: string[];
+}
+
+const HANDLERS = Symbol.for('bsonrpc:handlers');
+const SERVICE = Symbol.for('bsonrpc:serviceClass');
+
+/** A class's own table (not its parents'), created on first decoration. */
+function ownTable(proto: object): Map<string, HandlerSpec> {
+  let table = Reflect.getOwnMetadata(HANDLERS, proto) as Map<string, HandlerSpec> | undefined;
+  if (!table) {
+    table = new Map();
+    Reflect.defineMetadata(HANDLERS, table, proto);
+  }
+  return table;
+}
+
+/**
+ * Records one decorated method. Throws when the wire name is taken by
+ * another method of the same class: a silent overwrite would make one
+ * handler unreachable.
+ */
+export function registerHandler(
+  proto: object,
+  propertyKey: string | symbol,
+  fn: unknown,
+  kind: HandlerKind,
+  withContext: boolean,
+  options: HandlerOptions,
+): void {
+  const className = (proto as { constructor?: { name?: string } }).constructor?.name ?? '<anonymous>';
+  if (typeof fn !== 'function') {
+    throw new TypeError(`@${decoratorName(kind, withContext)} must decorate a method, not ${String(propertyKey)} of ${className}`);
+  }
+  const wireName = options.name ?? (typeof propertyKey === 'string' ? propertyKey : undefined);
+  if (!wireName) {
+    throw new TypeError(`${className}.${String(propertyKey)}: a symbol-keyed handler needs an explicit wire name`);
+  }
+  const table = ownTable(proto);
+  const taken = table.get(wireName);
+  if (taken && taken.propertyKey !== propertyKey) {
+    throw new TypeError(
+      `duplicate wire name "${wireName}" in ${className}: both ${String(taken.propertyKey)} and ${String(propertyKey)} use it`,
+    );
+  }
+  table.set(wireName, { wireName, propertyKey, kind, withContext, shape: shapeOf(fn, withContext, options.params) });
+}
+
+function shapeOf(fn: Function, withContext: boolean, explicit?: string[]): ParamShape {
+  const read = readParamShape(fn);
+  const skip = withContext ? 1 : 0;
+  const names = explicit ? [...explicit] : read.names.slice(skip);
+  return { names, required: Math.max(0, Math.min(read.required - skip, names.length)), rest: read.rest };
+}
+
+function decoratorName(kind: HandlerKind, withContext: boolean): string {
+  const base = kind === 'request' ? 'request' : 'notification';
+  return withContext ? `rpc${base[0].toUpperCase()}${base.slice(1)}` : base;
+}
+
+/** Marks a constructor as a service class. */
+export function markServiceClass(ctor: Function): void {
+  Reflect.defineMetadata(SERVICE, true, ctor);
+}
+
+/** True when `value` is an instance of a `@serviceClass` class (or a subclass of one). */
+export function isServiceInstance(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  const ctor = (value as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' && Reflect.getMetadata(SERVICE, ctor) === true;
+}
+
+const merged = new WeakMap<object, ReadonlyMap<string, HandlerSpec>>();
+
+/**
+ * The full table of a service object's class: parents first, so a subclass
+ * overrides by wire name, and a method re-decorated in a subclass drops the
+ * parent's entries for that method. Cached per class.
+ */
+export function handlerTable(service: object): ReadonlyMap<string, HandlerSpec> {
+  const proto = Object.getPrototypeOf(service) as object;
+  const cached = merged.get(proto);
+  if (cached) return cached;
+  const chain: object[] = [];
+  for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) chain.unshift(p);
+  const table = new Map<string, HandlerSpec>();
+  for (const p of chain) {
+    const own = Reflect.getOwnMetadata(HANDLERS, p) as Map<string, HandlerSpec> | undefined;
+    if (!own) continue;
+    const redecorated = new Set([...own.values()].map((s) => s.propertyKey));
+    for (const [name, spec] of table) if (redecorated.has(spec.propertyKey)) table.delete(name);
+    for (const [name, spec] of own) table.set(name, spec);
+  }
+  merged.set(proto, table);
+  return table;
+}
+
+/**
+ * Turns wire params into the argument list for a handler: an array by
+ * position, an object by name. Throws `InvalidParams` (-32602) naming the
+ * method on wrong arity or a missing or unknown name.
+ */
+export function bindParams(spec: HandlerSpec, params: unknown): unknown[] {
+  const { names, required, rest } = spec.shape;
+  if (params === undefined) {
+    if (required > 0) throw invalid(spec, `expects at least ${required} argument(s), got none`);
+    return [];
+  }
+  if (Array.isArray(params)) {
+    if (params.length < required) throw invalid(spec, `expects at least ${required} argument(s), got ${params.length}`);
+    if (!rest && params.length > names.length) {
+      throw invalid(spec, `expects at most ${names.length} argument(s), got ${params.length}`);
+    }
+    return params;
+  }
+  const named = params as Record<string, unknown>;
+  const args: unknown[] = [];
+  let last = -1;
+  for (const key of Object.keys(named)) {
+    const index = names.indexOf(key);
+    if (index < 0) throw invalid(spec, `has no parameter named "${key}"`);
+    args[index] = named[key];
+    if (index > last) last = index;
+  }
+  for (let i = 0; i < required; i++) {
+    if (!Object.prototype.hasOwnProperty.call(named, names[i] as string)) {
+      throw invalid(spec, names[i] === null ? 'cannot take named params' : `is missing parameter "${names[i]}"`);
+    }
+  }
+  args.length = last + 1;
+  return args;
+}
+
+function invalid(spec: HandlerSpec, detail: string): InvalidParams {
+  return new InvalidParams(undefined, `"${spec.wireName}" ${detail}`);
+}
