@@ -80,6 +80,22 @@ export class ResponseTimeout extends RpcError {
   }
 }
 
+/**
+ * A call was refused before sending because `maxPendingRequests` own
+ * requests already await answers. Nothing was sent; retry later.
+ */
+export class TooManyPendingRequests extends RpcError {
+  constructor(
+    /** The method that was not called. */
+    readonly method: string,
+    /** The limit in force. */
+    readonly limit: number,
+    connectionId = '',
+  ) {
+    super(`request "${method}" refused: ${limit} requests already await answers${connSuffix(connectionId)}`);
+  }
+}
+
 /** The connection closed before a response arrived, or was already closed. */
 export class ConnectionClosedError extends RpcError {
   constructor(message = 'connection closed', options?: { cause?: unknown }) {

@@ -21,7 +21,7 @@ class BsonRpcPeer extends RpcPeer {
    * @param options - see {@link BsonRpcOptions}.
    */
   constructor(socket: Duplex, services?: object | null, options: BsonRpcOptions = {}) {
-    super(socket, services, options, { codec: new BsonCodec(options.codec), framing: resolveFraming('bson'), resyncOnDecodeError: false });
+    super(socket, services, options, { codec: new BsonCodec(options.codec), framing: resolveFraming('bson'), resyncOnDecodeError: false, checkNesting: false });
   }
 
   /** @internal Not part of BsonRpc's type; untyped callers get a clear error. */

@@ -34,7 +34,7 @@ export class JsonRpc extends RpcPeer {
    */
   constructor(socket: Duplex, services?: object | null, options: JsonRpcOptions = {}) {
     const framing = resolveFraming(options.framing ?? 'rfc7464');
-    super(socket, services, options, { codec: new JsonCodec(options.codec), framing, resyncOnDecodeError: true });
+    super(socket, services, options, { codec: new JsonCodec(options.codec), framing, resyncOnDecodeError: true, checkNesting: true });
   }
 
   /**
@@ -58,6 +58,7 @@ export class JsonRpc extends RpcPeer {
     const methods: string[] = [];
     let frame: Buffer;
     try {
+      this.checkPendingLimit(builder.items[0].method, builder.items.filter((i) => i.kind === 'request').length);
       const messages = builder.items.map((item) => {
         if (item.kind === 'notification') return buildCall(this.codec.versionKey, item.method, item.params);
         const id = this.newId();

@@ -40,6 +40,31 @@ export interface PeerOptions {
   logger?: Logger;
   /** Anything; shown to handlers as `rpc.clientInfo`. */
   clientInfo?: unknown;
+  /** Most requests in one JSON-RPC batch; a longer batch is answered with one -32600. Default 1000. */
+  maxBatchLength?: number;
+  /** Deepest nesting of arrays/objects in one JSON message; deeper is refused before parsing (-32700). Default 128. */
+  maxNestingDepth?: number;
+  /**
+   * Request handlers running at once on this connection (with
+   * `concurrentRequestHandling`). Further requests wait, in order, until one
+   * finishes. Default 128.
+   */
+  maxConcurrentRequests?: number;
+  /**
+   * Requests and notifications that may wait for a handler slot. Past it the
+   * peer stops reading the stream (TCP back-pressure) until the queue is
+   * half empty. Default 1024.
+   */
+  maxQueuedMessages?: number;
+  /** Own requests awaiting answers; the next call rejects at once with `TooManyPendingRequests`. Default 10000. */
+  maxPendingRequests?: number;
+  /** ms a frame may take from its first byte to its last; past it the connection closes. 0 disables. Default 30000. */
+  partialFrameTimeout?: number;
+  /**
+   * Bytes this side may have queued for a peer that does not read; past it
+   * the connection closes ("peer is not reading"). Default 64 MiB.
+   */
+  maxWriteBuffer?: number;
 }
 
 /** Options of a `JsonRpc` peer. */
@@ -66,20 +91,44 @@ export interface ResolvedOptions {
   maxMessageSize: number;
   connectionId: string;
   clientInfo: unknown;
+  maxBatchLength: number;
+  maxNestingDepth: number;
+  maxConcurrentRequests: number;
+  maxQueuedMessages: number;
+  maxPendingRequests: number;
+  partialFrameTimeout: number;
+  maxWriteBuffer: number;
 }
 
 /** 16 MiB, the default `maxMessageSize`. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+
+/** The defaults of the limits, in one place (docs/production.md lists them). */
+export const DEFAULT_LIMITS = {
+  maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
+  maxBatchLength: 1000,
+  maxNestingDepth: 128,
+  maxConcurrentRequests: 128,
+  maxQueuedMessages: 1024,
+  maxPendingRequests: 10000,
+  partialFrameTimeout: 30000,
+  maxWriteBuffer: 64 * 1024 * 1024,
+} as const;
+
+function positiveInt(o: PeerOptions, name: keyof typeof DEFAULT_LIMITS, allowZero = false): number {
+  const value = (o as Record<string, unknown>)[name] ?? DEFAULT_LIMITS[name];
+  if (!(Number.isInteger(value) && ((value as number) > 0 || (allowZero && value === 0)))) {
+    throw new TypeError(`option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
+  }
+  return value as number;
+}
 
 /** Applies defaults and rejects nonsense early, with the option's name in the message. @internal */
 export function resolveOptions(o: PeerOptions): ResolvedOptions {
   if (o.timeout !== undefined && !(typeof o.timeout === 'number' && o.timeout >= 0)) {
     throw new TypeError(`option timeout must be a non-negative number of ms, got ${String(o.timeout)}`);
   }
-  const maxMessageSize = o.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-  if (!(Number.isInteger(maxMessageSize) && maxMessageSize > 0)) {
-    throw new TypeError(`option maxMessageSize must be a positive integer, got ${String(o.maxMessageSize)}`);
-  }
+  const maxMessageSize = positiveInt(o, 'maxMessageSize');
   const nap = o.noArgumentsPresentation ?? 'omit';
   if (nap !== 'omit' && nap !== 'emptyArray' && nap !== 'emptyObject') {
     throw new TypeError(`option noArgumentsPresentation must be 'omit', 'emptyArray' or 'emptyObject', got ${String(nap)}`);
@@ -93,5 +142,12 @@ export function resolveOptions(o: PeerOptions): ResolvedOptions {
     maxMessageSize,
     connectionId: o.connectionId ?? '',
     clientInfo: o.clientInfo,
+    maxBatchLength: positiveInt(o, 'maxBatchLength'),
+    maxNestingDepth: positiveInt(o, 'maxNestingDepth'),
+    maxConcurrentRequests: positiveInt(o, 'maxConcurrentRequests'),
+    maxQueuedMessages: positiveInt(o, 'maxQueuedMessages'),
+    maxPendingRequests: positiveInt(o, 'maxPendingRequests'),
+    partialFrameTimeout: positiveInt(o, 'partialFrameTimeout', true),
+    maxWriteBuffer: positiveInt(o, 'maxWriteBuffer'),
   };
 }

@@ -13,7 +13,8 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { MessageCodec } from '../codec/codec';
-import { ConnectionClosedError, EncodingError, InternalError, connSuffix } from '../errors';
+import { findExcessiveNesting } from '../codec/depth';
+import { ConnectionClosedError, EncodingError, InternalError, TooManyPendingRequests, connSuffix } from '../errors';
 import type { FrameDecoder, Framing } from '../framing/framing';
 import { connectionLogger } from '../logger';
 import { DispatchHost, Dispatcher, ResolvedHandler } from '../protocol/dispatcher';
@@ -31,6 +32,8 @@ export interface WireParts {
   framing: Framing;
   /** True when a payload that fails to decode can be answered with -32700 and reading go on. */
   resyncOnDecodeError: boolean;
+  /** True when payloads are JSON text whose nesting is checked before parsing. */
+  checkNesting: boolean;
 }
 
 /** How long `close()` lets queued bytes drain before destroying the stream. */
@@ -61,9 +64,12 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
   private readonly resolved = new Map<string, ResolvedHandler | null>();
   private readonly abortController = new AbortController();
   private readonly resyncOnDecodeError: boolean;
+  private readonly checkNesting: boolean;
   private closeReason: string | undefined;
   private nextId = 1;
   private corked = false;
+  private congested = false;
+  private partialFrameTimer: NodeJS.Timeout | undefined;
   private closedPromise: Promise<void>;
   private markClosed!: () => void;
 
@@ -89,6 +95,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     this.codec = parts.codec;
     this.framing = parts.framing;
     this.resyncOnDecodeError = parts.resyncOnDecodeError;
+    this.checkNesting = parts.checkNesting;
     this.decoder = this.framing.createDecoder({ maxMessageSize: this.options.maxMessageSize });
     this.pending = new PendingRequests(this.options.connectionId);
     this.dispatcher = new Dispatcher(this.dispatchHost());
@@ -142,6 +149,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     let frame: Buffer;
     let id: RequestId;
     try {
+      this.checkPendingLimit(method, 1);
       checkCall(method, params);
       id = this.newId();
       frame = this.encodeFrame(buildCall(this.codec.versionKey, method, params, id));
@@ -218,6 +226,12 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     }
   }
 
+  /** Throws `TooManyPendingRequests` when `count` more would pass `maxPendingRequests`. @internal */
+  protected checkPendingLimit(method: string, count: number): void {
+    const limit = this.options.maxPendingRequests;
+    if (this.pending.size + count > limit) throw new TooManyPendingRequests(method, limit, this.options.connectionId);
+  }
+
   /** A fresh request id, never one still pending. @internal */
   protected newId(): RequestId {
     const gen = this.options.idGenerator;
@@ -248,8 +262,19 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
       socket.cork();
       process.nextTick(this.uncork);
     }
-    socket.write(frame);
+    if (!socket.write(frame) && !this.congested) {
+      this.congested = true;
+      socket.once('drain', this.onDrain);
+    }
+    if (socket.writableLength > this.options.maxWriteBuffer) {
+      this.fail(new Error(`${socket.writableLength} bytes queued, over maxWriteBuffer ${this.options.maxWriteBuffer}`), 'the peer is not reading');
+    }
   }
+
+  private readonly onDrain = (): void => {
+    this.congested = false;
+    this.dispatcher.drained();
+  };
 
   /** The error for a call on a closed connection. @internal */
   protected closedError(method: string): ConnectionClosedError {
@@ -269,12 +294,34 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
       this.decoder.push(chunk, this.onFrame);
     } catch (err) {
       this.fail(err, 'unreadable input from the peer');
+      return;
     }
+    // A frame begun must finish within partialFrameTimeout (slow-loris guard).
+    if (this.decoder.bufferedBytes > 0) {
+      if (!this.partialFrameTimer && this.options.partialFrameTimeout > 0 && this.closeReason === undefined) {
+        this.partialFrameTimer = setTimeout(this.onPartialFrameTimeout, this.options.partialFrameTimeout);
+        this.partialFrameTimer.unref();
+      }
+    } else if (this.partialFrameTimer) {
+      clearTimeout(this.partialFrameTimer);
+      this.partialFrameTimer = undefined;
+    }
+  };
+
+  private readonly onPartialFrameTimeout = (): void => {
+    this.partialFrameTimer = undefined;
+    const ms = this.options.partialFrameTimeout;
+    this.fail(new Error(`${this.decoder.bufferedBytes} bytes of a frame not completed within ${ms} ms`), 'partial frame timeout');
   };
 
   private readonly onFrame = (payload: Buffer): void => {
     if (this.closeReason !== undefined) return;
     let value: unknown;
+    if (this.checkNesting && findExcessiveNesting(payload, this.options.maxNestingDepth) >= 0) {
+      this.logger.warn({ bytes: payload.length }, 'message nested deeper than maxNestingDepth; answered -32700');
+      this.dispatcher.parseError(`nesting deeper than ${this.options.maxNestingDepth}`);
+      return;
+    }
     try {
       value = this.codec.decode(payload);
     } catch (err) {
@@ -314,6 +361,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     this.logger.debug({ reason }, 'connection closed');
     const socket = this.socket;
     socket.removeListener('data', this.onData);
+    if (this.partialFrameTimer) clearTimeout(this.partialFrameTimer);
     this.pending.rejectAll((method) => this.closedError(method));
     this.abortController.abort(new ConnectionClosedError(`connection closed (${reason})`));
     if (!socket.destroyed) {
@@ -335,8 +383,17 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
       versionKey: this.codec.versionKey,
       pending: this.pending,
       logger: this.logger,
-      concurrentRequests: this.options.concurrentRequestHandling,
-      concurrentNotifications: this.options.concurrentNotificationHandling,
+      requestConcurrency: this.options.concurrentRequestHandling ? this.options.maxConcurrentRequests : 1,
+      notificationConcurrency: this.options.concurrentNotificationHandling ? this.options.maxConcurrentRequests : 1,
+      maxQueued: this.options.maxQueuedMessages,
+      maxBatchLength: this.options.maxBatchLength,
+      get congested() {
+        return self.congested;
+      },
+      pauseReading: () => this.socket.pause(),
+      resumeReading: () => {
+        if (this.closeReason === undefined) this.socket.resume();
+      },
       resolve: (method) => this.resolveHandler(method),
       createContext: (method, id) => new RpcContext(this, method, id),
       send: (message) => this.sendReply(message),

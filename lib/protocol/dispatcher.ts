@@ -36,8 +36,20 @@ export interface DispatchHost {
   readonly versionKey: string;
   readonly pending: PendingRequests;
   readonly logger: Logger;
-  readonly concurrentRequests: boolean;
-  readonly concurrentNotifications: boolean;
+  /** Request handlers that may run at once (1 = serial, in arrival order). */
+  readonly requestConcurrency: number;
+  /** Notification handlers that may run at once (1 = serial, in arrival order). */
+  readonly notificationConcurrency: number;
+  /** Messages that may wait for a slot before reading pauses. */
+  readonly maxQueued: number;
+  /** Most elements in one batch. */
+  readonly maxBatchLength: number;
+  /** True while the stream's write buffer is over its mark: new requests wait. */
+  readonly congested: boolean;
+  /** Stops reading the stream (too much is queued); `resumeReading` undoes it. */
+  pauseReading(): void;
+  /** Resumes reading after `pauseReading`. */
+  resumeReading(): void;
   /** Finds a handler by wire name; undefined when none. */
   resolve(method: string): ResolvedHandler | undefined;
   /** Creates the context a handler receives. */
@@ -55,11 +67,16 @@ export interface DispatchHost {
 type Reply = Record<string, unknown> | undefined;
 type Task = (onSettled: () => void) => void;
 
-/** A FIFO with O(1) shift (Array#shift is O(n) and a flood of notifications can queue many). */
-class SerialQueue {
-  busy = false;
+/**
+ * Tasks admitted up to `limit` at a time, the rest waiting in FIFO order.
+ * Serial dispatch is a limit of 1. O(1) shift: a flood can queue many.
+ */
+class WorkQueue {
+  active = 0;
+  pumping = false;
   private items: Task[] = [];
   private head = 0;
+  constructor(readonly limit: number) {}
   get size(): number {
     return this.items.length - this.head;
   }
@@ -67,7 +84,8 @@ class SerialQueue {
     this.items.push(task);
   }
   shift(): Task {
-    const task = this.items[this.head++];
+    const task = this.items[this.head];
+    this.items[this.head++] = undefined as unknown as Task;
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
@@ -80,10 +98,19 @@ class SerialQueue {
 export class Dispatcher {
   private running = 0;
   private idleWaiters: (() => void)[] = [];
-  private readonly requestQueue = new SerialQueue();
-  private readonly notificationQueue = new SerialQueue();
+  private readonly requestQueue: WorkQueue;
+  private readonly notificationQueue: WorkQueue;
+  private readingPaused = false;
 
-  constructor(private readonly host: DispatchHost) {}
+  constructor(private readonly host: DispatchHost) {
+    this.requestQueue = new WorkQueue(host.requestConcurrency);
+    this.notificationQueue = new WorkQueue(host.notificationConcurrency);
+  }
+
+  /** Starts waiting requests once the stream drained. */
+  drained(): void {
+    this.pump(this.requestQueue);
+  }
 
   /** Handlers currently running (queued ones excluded). */
   get runningHandlers(): number {
@@ -109,8 +136,10 @@ export class Dispatcher {
 
   private dispatchBatch(items: unknown[]): void {
     const vk = this.host.versionKey;
-    if (items.length === 0) {
-      this.host.send(buildError(vk, null, new InvalidRequest(undefined, 'empty batch').toJSON()));
+    if (items.length === 0 || items.length > this.host.maxBatchLength) {
+      const why = items.length === 0 ? 'empty batch' : `batch of ${items.length} exceeds maxBatchLength ${this.host.maxBatchLength}`;
+      this.host.logger.debug({ length: items.length }, why);
+      this.host.send(buildError(vk, null, new InvalidRequest(undefined, why).toJSON()));
       return;
     }
     const replies: Reply[] = new Array(items.length);
@@ -164,8 +193,7 @@ export class Dispatcher {
       this.host.logger.debug({ method }, 'method not found');
       return done(buildError(this.host.versionKey, id, new MethodNotFound().toJSON()));
     }
-    if (this.host.concurrentRequests) this.run(method, id, handler, params, done, undefined);
-    else this.serial(this.requestQueue, (settled) => this.run(method, id, handler, params, done, settled));
+    this.admit(this.requestQueue, (settled) => this.run(method, id, handler, params, done, settled));
   }
 
   private notification(method: string, params: Params | undefined): void {
@@ -174,13 +202,22 @@ export class Dispatcher {
       this.host.logger.warn({ method }, 'notification to no notification handler dropped');
       return;
     }
-    if (this.host.concurrentNotifications) this.run(method, undefined, handler, params, undefined, undefined);
-    else this.serial(this.notificationQueue, (settled) => this.run(method, undefined, handler, params, undefined, settled));
+    this.admit(this.notificationQueue, (settled) => this.run(method, undefined, handler, params, undefined, settled));
   }
 
-  private serial(q: SerialQueue, task: Task): void {
+  /**
+   * Starts a task now when a slot is free and nothing waits before it;
+   * otherwise queues it. A queue past `maxQueued` pauses reading: the
+   * kernel's buffers then push back on a peer that floods.
+   */
+  private admit(q: WorkQueue, task: Task): void {
     q.push(task);
     this.pump(q);
+    if (q.size >= this.host.maxQueued && !this.readingPaused) {
+      this.readingPaused = true;
+      this.host.logger.debug({ queued: q.size }, 'too many messages waiting; reading paused');
+      this.host.pauseReading();
+    }
   }
 
   /**
@@ -226,27 +263,27 @@ export class Dispatcher {
   }
 
   /**
-   * Runs a serial queue's tasks one at a time, each after the previous
-   * handler settled. Iterative, so a long run of synchronous handlers does
-   * not grow the stack.
+   * Starts waiting tasks while slots are free (and, for requests, while the
+   * stream is not congested). Re-entrant calls from tasks that settle
+   * synchronously only free their slot: the outer loop goes on, so a long
+   * run of synchronous handlers does not grow the stack.
    */
-  private pump(q: SerialQueue): void {
-    if (q.busy) return;
-    while (q.size > 0) {
+  private pump(q: WorkQueue): void {
+    if (q.pumping) return;
+    q.pumping = true;
+    const gated = q === this.requestQueue;
+    while (q.active < q.limit && q.size > 0 && !(gated && this.host.congested)) {
       const task = q.shift();
-      q.busy = true;
-      let sync = true;
-      let settledSync = false;
+      q.active++;
       task(() => {
-        if (sync) settledSync = true;
-        else {
-          q.busy = false;
-          this.pump(q);
-        }
+        q.active--;
+        this.pump(q);
       });
-      sync = false;
-      if (!settledSync) return;
-      q.busy = false;
+    }
+    q.pumping = false;
+    if (this.readingPaused && this.requestQueue.size + this.notificationQueue.size <= this.host.maxQueued >> 1) {
+      this.readingPaused = false;
+      this.host.resumeReading();
     }
   }
 

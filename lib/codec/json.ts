@@ -1,0 +1,75 @@
+/**
+ * The JSON codec: one JSON-RPC message (or batch array) ↔ one JSON text.
+ *
+ * It owns only the text conversion. It does not frame (the framing turns the
+ * text into bytes), does not validate JSON-RPC shapes, and does not touch
+ * the stream.
+ */
+import { DecodingError, EncodingError } from '../errors';
+import type { MessageCodec } from './codec';
+
+/**
+ * A replacement for the built-in `JSON` object (the `codec` option of
+ * `JsonRpc`), e.g. a parser that keeps big integers exact. Only these two
+ * functions are used; they are called as methods of the object given.
+ */
+export interface JsonTextCodec {
+  /** Parses one JSON text into a value. Throws on invalid input. */
+  parse(text: string): unknown;
+  /** Serialises a value into one JSON text. Throws when it cannot. */
+  stringify(value: unknown): string;
+}
+
+/**
+ * Encodes messages with `JSON.stringify` and decodes them with `JSON.parse`
+ * (or the replacement given), wrapping every failure into
+ * `EncodingError` / `DecodingError` with the original error as `cause`.
+ *
+ * Values follow JSON's own rules: `undefined`, functions and symbols inside
+ * objects are dropped and become `null` inside arrays; `Date` becomes its
+ * ISO string; `bigint` and cycles cannot be encoded.
+ */
+export class JsonCodec implements MessageCodec {
+  /** JSON-RPC messages carry `"jsonrpc": "2.0"`. */
+  readonly versionKey = 'jsonrpc' as const;
+  /** JSON can carry a top-level array, i.e. a batch. */
+  readonly supportsBatches = true;
+
+  private readonly json: JsonTextCodec;
+
+  /** @param json - a replacement for the global `JSON`; default `JSON`. */
+  constructor(json?: JsonTextCodec) {
+    this.json = json ?? JSON;
+  }
+
+  /** Encodes one message or batch into JSON text. Throws `EncodingError`. */
+  encode(message: unknown): string {
+    let text: unknown;
+    try {
+      text = this.json.stringify(message);
+    } catch (err) {
+      throw new EncodingError(`cannot encode message as JSON: ${describe(err)}`, { cause: err });
+    }
+    // JSON.stringify returns undefined (it does not throw) for undefined,
+    // a function or a symbol at the top level; sending nothing would leave
+    // the caller waiting for a response that never comes.
+    if (typeof text !== 'string') {
+      throw new EncodingError(`cannot encode message as JSON: a ${typeof message} has no JSON form`);
+    }
+    return text;
+  }
+
+  /** Decodes one UTF-8 JSON payload. Throws `DecodingError`. */
+  decode(payload: Buffer): unknown {
+    try {
+      return this.json.parse(payload.toString('utf8'));
+    } catch (err) {
+      throw new DecodingError(`invalid JSON: ${describe(err)}`, { cause: err });
+    }
+  }
+}
+
+/** The message of a caught value, for wrapping errors. */
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
