@@ -148,6 +148,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     if (this.closeReason !== undefined) return Promise.reject(this.closedError(method));
     let frame: Buffer;
     let id: RequestId;
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     try {
       this.checkPendingLimit(method, 1);
       checkCall(method, params);
@@ -174,7 +175,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
    * class: `getPeerProxy<ServerServices>()`.
    */
   getPeerProxy<T = any>(options?: ProxyOptions): PeerProxy<T> {
-    return createPeerProxy(this, options);
+    return createPeerProxy(this, options, (args) => this.argsToParams(args));
   }
 
   /** Closes the connection. Pending requests reject with `ConnectionClosedError`. Safe to call twice. */
@@ -362,6 +363,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     const socket = this.socket;
     socket.removeListener('data', this.onData);
     if (this.partialFrameTimer) clearTimeout(this.partialFrameTimer);
+    this.dispatcher.dropQueued();
     this.pending.rejectAll((method) => this.closedError(method));
     this.abortController.abort(new ConnectionClosedError(`connection closed (${reason})`));
     if (!socket.destroyed) {
@@ -454,8 +456,14 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
 /** Rejects calls that cannot be valid before any id is spent. */
 function checkCall(method: string, params: unknown): void {
   if (typeof method !== 'string') throw new TypeError(`method must be a string, got ${typeof method}`);
-  if (params !== undefined && (typeof params !== 'object' || params === null)) {
+  if (params !== undefined && !Array.isArray(params) && !isPlainObject(params)) {
     throw new TypeError(`params of "${method}" must be an array or a plain object`);
   }
+}
+
+function isPlainObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 

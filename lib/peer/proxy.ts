@@ -62,34 +62,50 @@ export type NotificationProxy<T> = {
  */
 export type PeerProxy<T = any> = [unknown] extends [T] ? any : RequestProxy<T> & { readonly n: NotificationProxy<T> };
 
-function isInert(key: string | symbol): key is symbol | 'then' {
-  return typeof key === 'symbol' || key === 'then';
+/**
+ * Keys the runtime itself reads (await, JSON.stringify, string conversion):
+ * never remote calls. `toString`/`valueOf` answer locally so a template
+ * literal or a log line over a proxy sends nothing.
+ */
+const LOCAL: Record<string, unknown> = {
+  then: undefined,
+  toJSON: undefined,
+  toString: () => '[object PeerProxy]',
+  valueOf: undefined,
+};
+
+function isInert(key: string | symbol): key is symbol {
+  return typeof key === 'symbol' || Object.prototype.hasOwnProperty.call(LOCAL, key);
+}
+
+function local(key: string | symbol): unknown {
+  return typeof key === 'symbol' ? undefined : LOCAL[key];
 }
 
 /** Builds a notification-only proxy (`proxy.n`). @internal */
 function notificationProxy(caller: Caller): object {
   return new Proxy(Object.create(null), {
-    get: (_t, key) => (isInert(key) ? undefined : (...args: unknown[]) => caller.invokeNotification(key, ...args)),
+    get: (_t, key) => (isInert(key) ? local(key) : (...args: unknown[]) => caller.invokeNotification(key, ...args)),
   });
 }
 
 /** Builds the proxy `getPeerProxy` returns. @internal */
-export function createPeerProxy(caller: Caller, options: ProxyOptions = {}): any {
-  const { requests, notifications, timeout } = options;
+export function createPeerProxy(caller: Caller, options: ProxyOptions | undefined, toParams: (args: unknown[]) => Params | undefined): any {
+  const { requests, notifications, timeout } = options ?? {};
   const request = (method: string) => (...args: unknown[]) =>
-    timeout === undefined ? caller.invokeRequest(method, ...args) : caller.sendRequest(method, args, { timeout });
+    timeout === undefined ? caller.invokeRequest(method, ...args) : caller.sendRequest(method, toParams(args), { timeout });
   const notify = (method: string) => (...args: unknown[]) => caller.invokeNotification(method, ...args);
   const n = notificationProxy(caller);
   if (!requests && !notifications) {
     return new Proxy(Object.create(null), {
-      get: (_t, key) => (isInert(key) ? undefined : key === 'n' ? n : request(key)),
+      get: (_t, key) => (isInert(key) ? local(key) : key === 'n' ? n : request(key)),
     });
   }
   const reqs = new Set(requests ?? []);
   const notes = new Set(notifications ?? []);
   return new Proxy(Object.create(null), {
     get: (_t, key) => {
-      if (isInert(key)) return undefined;
+      if (isInert(key)) return local(key);
       if (reqs.has(key)) return request(key);
       if (notes.has(key)) return notify(key);
       if (key === 'n') return n;

@@ -65,6 +65,8 @@ export interface DispatchHost {
 }
 
 type Reply = Record<string, unknown> | undefined;
+/** Receives a message's reply (or undefined) once; `closeAfter` asks to close once it is written. */
+type Done = (reply: Reply, closeAfter?: boolean) => void;
 type Task = (onSettled: () => void) => void;
 
 /**
@@ -82,6 +84,13 @@ class WorkQueue {
   }
   push(task: Task): void {
     this.items.push(task);
+  }
+  /** Empties the queue; returns how many tasks were dropped. */
+  clear(): number {
+    const n = this.size;
+    this.items = [];
+    this.head = 0;
+    return n;
   }
   shift(): Task {
     const task = this.items[this.head];
@@ -107,6 +116,16 @@ export class Dispatcher {
     this.notificationQueue = new WorkQueue(host.notificationConcurrency);
   }
 
+  /**
+   * Forgets every message still waiting for a slot: the connection closed,
+   * so they will never run (handlers already running finish on their own).
+   */
+  dropQueued(): void {
+    const dropped = this.requestQueue.clear() + this.notificationQueue.clear();
+    if (dropped > 0) this.host.logger.debug({ dropped }, 'queued messages dropped on close');
+    this.maybeIdle();
+  }
+
   /** Starts waiting requests once the stream drained. */
   drained(): void {
     this.pump(this.requestQueue);
@@ -126,8 +145,13 @@ export class Dispatcher {
   /** Handles one decoded payload: a message object or a batch array. */
   dispatch(value: unknown): void {
     if (Array.isArray(value)) this.dispatchBatch(value);
-    else this.dispatchOne(classify(value, this.host.versionKey), (reply) => reply && this.host.send(reply));
+    else this.dispatchOne(classify(value, this.host.versionKey), this.sendReply);
   }
+
+  private readonly sendReply: Done = (reply, closeAfter) => {
+    if (reply) this.host.send(reply);
+    if (closeAfter) this.host.close('closeAfterResponse() after responding');
+  };
 
   /** Answers a payload that could not be parsed (-32700, id null). */
   parseError(detail: string): void {
@@ -144,19 +168,22 @@ export class Dispatcher {
     }
     const replies: Reply[] = new Array(items.length);
     let outstanding = items.length;
-    const settle = (i: number) => (reply: Reply) => {
+    let closeAfter = false;
+    const settle = (i: number): Done => (reply, close) => {
       replies[i] = reply;
+      if (close) closeAfter = true;
       if (--outstanding === 0) {
         const out = replies.filter((r) => r !== undefined);
-        // A batch of notifications (or of responses) is answered with nothing at all.
-        if (out.length > 0) this.host.send(out);
+        // A batch of notifications (or of responses) is answered with nothing at all;
+        // a closeAfterResponse() inside the batch waits for the whole answer.
+        this.sendReply(out.length > 0 ? (out as unknown as Reply) : undefined, closeAfter);
       }
     };
     for (let i = 0; i < items.length; i++) this.dispatchOne(classify(items[i], vk), settle(i));
   }
 
   /** Handles one classified message; `done` receives its reply (or undefined) exactly once. */
-  private dispatchOne(msg: Incoming, done: (reply: Reply) => void): void {
+  private dispatchOne(msg: Incoming, done: Done): void {
     const { host } = this;
     switch (msg.kind) {
       case 'response':
@@ -187,7 +214,7 @@ export class Dispatcher {
     this.host.logger.debug({ id }, 'response to no pending request dropped');
   }
 
-  private request(method: string, params: Params | undefined, id: RequestId | null, done: (reply: Reply) => void): void {
+  private request(method: string, params: Params | undefined, id: RequestId | null, done: Done): void {
     const handler = this.host.resolve(method);
     if (!handler || handler.kind !== 'request') {
       this.host.logger.debug({ method }, 'method not found');
@@ -225,7 +252,7 @@ export class Dispatcher {
    * common fast path: no promise is created); thenables when they settle.
    * `done` is undefined for notifications.
    */
-  private run(method: string, id: RequestId | null | undefined, handler: ResolvedHandler, params: Params | undefined, done: ((reply: Reply) => void) | undefined, settled: (() => void) | undefined): void {
+  private run(method: string, id: RequestId | null | undefined, handler: ResolvedHandler, params: Params | undefined, done: Done | undefined, settled: (() => void) | undefined): void {
     const ctx = this.host.createContext(method, id);
     this.running++;
     let result: unknown;
@@ -245,16 +272,17 @@ export class Dispatcher {
     }
   }
 
-  private finish(method: string, id: RequestId | null | undefined, ctx: HandlerContext, ok: boolean, value: unknown, done: ((reply: Reply) => void) | undefined, settled: (() => void) | undefined): void {
+  private finish(method: string, id: RequestId | null | undefined, ctx: HandlerContext, ok: boolean, value: unknown, done: Done | undefined, settled: (() => void) | undefined): void {
     this.running--;
     const { host } = this;
     if (!ok) {
-      const level = value instanceof PeerError ? 'debug' : 'warn';
+      // A caller learns of its own bad request from the answer; anything else is worth a warning.
+      const level = done && value instanceof PeerError ? 'debug' : 'warn';
       host.logger[level]({ method, err: value }, done ? 'request handler failed' : 'notification handler failed');
     }
     if (done && !ctx.aborted && !host.closed) {
-      done(ok ? buildResult(host.versionKey, id as RequestId | null, value) : buildError(host.versionKey, id as RequestId | null, toWireError(value)));
-      if (ctx.closeAfterResponseRequested) host.close('closeAfterResponse() after responding');
+      const rid = id as RequestId | null;
+      done(ok ? buildResult(host.versionKey, rid, value) : buildError(host.versionKey, rid, toWireError(value)), ctx.closeAfterResponseRequested);
     } else if (done) {
       done(undefined);
     }
