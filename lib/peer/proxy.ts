@@ -82,11 +82,21 @@ function local(key: string | symbol): unknown {
   return typeof key === 'symbol' ? undefined : LOCAL[key];
 }
 
-/** Builds a notification-only proxy (`proxy.n`). @internal */
-function notificationProxy(caller: Caller): object {
+/** Builds a notification-only proxy (`proxy.n`), limited to `allowed` when given. @internal */
+function notificationProxy(caller: Caller, allowed?: Set<string>): object {
   return new Proxy(Object.create(null), {
-    get: (_t, key) => (isInert(key) ? local(key) : (...args: unknown[]) => caller.invokeNotification(key, ...args)),
+    get: (_t, key) => {
+      if (isInert(key)) return local(key);
+      if (allowed && !allowed.has(key)) return notListed(key);
+      return (...args: unknown[]) => caller.invokeNotification(key, ...args);
+    },
   });
+}
+
+function notListed(key: string): () => never {
+  return () => {
+    throw new TypeError(`"${key}" is in neither the requests nor the notifications list of this peer proxy`);
+  };
 }
 
 /** Builds the proxy `getPeerProxy` returns. @internal */
@@ -95,23 +105,22 @@ export function createPeerProxy(caller: Caller, options: ProxyOptions | undefine
   const request = (method: string) => (...args: unknown[]) =>
     timeout === undefined ? caller.invokeRequest(method, ...args) : caller.sendRequest(method, toParams(args), { timeout });
   const notify = (method: string) => (...args: unknown[]) => caller.invokeNotification(method, ...args);
-  const n = notificationProxy(caller);
   if (!requests && !notifications) {
+    const n = notificationProxy(caller);
     return new Proxy(Object.create(null), {
       get: (_t, key) => (isInert(key) ? local(key) : key === 'n' ? n : request(key)),
     });
   }
   const reqs = new Set(requests ?? []);
   const notes = new Set(notifications ?? []);
+  const n = notificationProxy(caller, notes);
   return new Proxy(Object.create(null), {
     get: (_t, key) => {
       if (isInert(key)) return local(key);
       if (reqs.has(key)) return request(key);
       if (notes.has(key)) return notify(key);
       if (key === 'n') return n;
-      return () => {
-        throw new TypeError(`"${key}" is in neither the requests nor the notifications list of this peer proxy`);
-      };
+      return notListed(key);
     },
     has: (_t, key) => typeof key === 'string' && (reqs.has(key) || notes.has(key)),
   });

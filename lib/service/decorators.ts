@@ -22,6 +22,9 @@ export interface HandlerDecoratorFactory {
 
 function makeDecorator(kind: HandlerKind, withContext: boolean): HandlerDecoratorFactory {
   const apply = (options: HandlerOptions): HandlerDecorator => (target, propertyKey, descriptor) => {
+    if (typeof target === 'function') {
+      throw new TypeError(`bsonrpc method decorators apply to instance methods, not static ones (${target.name}.${String(propertyKey)})`);
+    }
     const fn = descriptor ? descriptor.value : (target as Record<string | symbol, unknown>)[propertyKey];
     registerHandler(target, propertyKey, fn, kind, withContext, options);
   };

@@ -20,13 +20,11 @@ export interface ParamShape {
 
 /**
  * Parses the parameter list of a method, function or arrow function.
- * Works on compiled output (TypeScript strips types before we see it).
+ * Works on compiled output (TypeScript strips types, but keeps comments).
  */
 export function readParamShape(fn: Function): ParamShape {
-  const src = Function.prototype.toString.call(fn);
-  const open = src.indexOf('(');
-  const list = open < 0 ? firstArrowParam(src) : balancedSlice(src, open);
-  const parts = splitTopLevel(list);
+  const src = blankNonCode(Function.prototype.toString.call(fn));
+  const parts = splitTopLevel(paramList(src));
   const names: (string | null)[] = [];
   let rest = false;
   for (const raw of parts) {
@@ -37,34 +35,24 @@ export function readParamShape(fn: Function): ParamShape {
       p = p.slice(3).trim();
     }
     const m = /^([A-Za-z_$][\w$]*)/.exec(p);
-    names.push(m && !/^[[{]/.test(p) ? m[1] : null);
+    names.push(m ? m[1] : null);
   }
   // A rest parameter is not a named slot that a params object could fill.
   if (rest) names.pop();
   return { names, required: Math.min(fn.length, names.length), rest };
 }
 
-function firstArrowParam(src: string): string {
+/** The text of the parameter list: inside the first parens, or before `=>` for `x => …`. */
+function paramList(src: string): string {
+  const open = src.indexOf('(');
   const arrow = src.indexOf('=>');
-  return arrow < 0 ? '' : src.slice(0, arrow);
-}
-
-/** The text between the bracket at `open` and its matching close, skipping strings and comments. */
-function balancedSlice(src: string, open: number): string {
+  if (arrow >= 0 && (open < 0 || arrow < open)) return src.slice(0, arrow).replace(/^\s*async\s+/, '');
+  if (open < 0) return '';
   let depth = 0;
   for (let i = open; i < src.length; i++) {
     const c = src[i];
-    if (c === '"' || c === "'" || c === '`') {
-      i = skipString(src, i);
-    } else if (c === '/' && src[i + 1] === '*') {
-      i = src.indexOf('*/', i + 2) + 1;
-      if (i === 0) break;
-    } else if (c === '/' && src[i + 1] === '/') {
-      i = src.indexOf('\n', i);
-      if (i < 0) break;
-    } else if (c === '(' || c === '[' || c === '{') {
-      depth++;
-    } else if (c === ')' || c === ']' || c === '}') {
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
       depth--;
       if (depth === 0) return src.slice(open + 1, i);
     }
@@ -72,28 +60,14 @@ function balancedSlice(src: string, open: number): string {
   return src.slice(open + 1);
 }
 
-function skipString(src: string, start: number): number {
-  const quote = src[start];
-  for (let i = start + 1; i < src.length; i++) {
-    if (src[i] === '\\') i++;
-    else if (src[i] === quote) return i;
-  }
-  return src.length;
-}
-
-/** Splits on commas that are not nested inside brackets, strings or comments. */
+/** Splits on commas that are not nested inside brackets. */
 function splitTopLevel(list: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let from = 0;
   for (let i = 0; i < list.length; i++) {
     const c = list[i];
-    if (c === '"' || c === "'" || c === '`') i = skipString(list, i);
-    else if (c === '/' && list[i + 1] === '*') {
-      const end = list.indexOf('*/', i + 2);
-      // Comments are blanked so "a /* , */ b" does not split.
-      list = list.slice(0, i) + ' '.repeat((end < 0 ? list.length : end + 2) - i) + (end < 0 ? '' : list.slice(end + 2));
-    } else if (c === '(' || c === '[' || c === '{') depth++;
+    if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') depth--;
     else if (c === ',' && depth === 0) {
       out.push(list.slice(from, i));
@@ -102,4 +76,75 @@ function splitTopLevel(list: string): string[] {
   }
   out.push(list.slice(from));
   return out;
+}
+
+/**
+ * Replaces the contents of comments, strings, template literals and regex
+ * literals with spaces (same length), so brackets and commas inside them
+ * cannot confuse the bracket matching above. Quotes are kept, so a string
+ * default still reads as a value.
+ */
+function blankNonCode(src: string): string {
+  const out = src.split('');
+  const blank = (from: number, to: number) => {
+    for (let k = from; k < to && k < out.length; k++) if (out[k] !== '\n') out[k] = ' ';
+  };
+  let lastSignificant = '';
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '/' && src[i + 1] === '/') {
+      const end = src.indexOf('\n', i);
+      const stop = end < 0 ? src.length : end;
+      blank(i, stop);
+      i = stop;
+      continue;
+    }
+    if (c === '/' && src[i + 1] === '*') {
+      const end = src.indexOf('*/', i + 2);
+      const stop = end < 0 ? src.length : end + 2;
+      blank(i, stop);
+      i = stop - 1;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') {
+      const end = skipQuoted(src, i, c);
+      blank(i + 1, end);
+      i = end;
+      lastSignificant = c;
+      continue;
+    }
+    // A slash where a value is expected starts a regex literal, not a division.
+    if (c === '/' && (lastSignificant === '' || '=(,[{:!&|?;'.includes(lastSignificant))) {
+      const end = skipRegex(src, i);
+      blank(i + 1, end);
+      i = end;
+      lastSignificant = '/';
+      continue;
+    }
+    if (!/\s/.test(c)) lastSignificant = c;
+  }
+  return out.join('');
+}
+
+/** Index of the closing quote (escapes honoured), or the end of the text. */
+function skipQuoted(src: string, start: number, quote: string): number {
+  for (let i = start + 1; i < src.length; i++) {
+    if (src[i] === '\\') i++;
+    else if (src[i] === quote) return i;
+  }
+  return src.length;
+}
+
+/** Index of the slash that closes a regex literal (character classes and escapes honoured). */
+function skipRegex(src: string, start: number): number {
+  let inClass = false;
+  for (let i = start + 1; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+    else if (c === '/' && !inClass) return i;
+    else if (c === '\n') return i;
+  }
+  return src.length;
 }

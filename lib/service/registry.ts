@@ -101,7 +101,8 @@ export function markServiceClass(ctor: Function): void {
 /** True when `value` is an instance of a `@serviceClass` class (or a subclass of one). */
 export function isServiceInstance(value: unknown): value is object {
   if (typeof value !== 'object' || value === null) return false;
-  const ctor = (value as { constructor?: unknown }).constructor;
+  // From the prototype, not the value: an own `constructor` property must not pass as a class.
+  const ctor = (Object.getPrototypeOf(value) as { constructor?: unknown } | null)?.constructor;
   return typeof ctor === 'function' && Reflect.getMetadata(SERVICE, ctor) === true;
 }
 

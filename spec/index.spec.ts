@@ -1,0 +1,160 @@
+/**
+ * Pins the public surface of lib/index.ts: a change to the export list must
+ * be a visible decision (edit the list here), and every exported
+ * declaration in lib/ carries a TSDoc comment.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import * as lib from '../lib';
+import type {
+  BatchOptions,
+  BatchProxy,
+  BsonCodecOverride,
+  BsonRpcOptions,
+  Caller,
+  CallOptions,
+  FrameDecoder,
+  FrameDecoderOptions,
+  Framing,
+  HandlerDecorator,
+  HandlerDecoratorFactory,
+  HandlerOptions,
+  JsonCodecOverride,
+  JsonRpcOptions,
+  NoArgumentsPresentation,
+  NotificationProxy,
+  Params,
+  PeerEvents,
+  PeerOptions,
+  PeerProxy,
+  ProxyOptions,
+  RequestId,
+  RequestProxy,
+  WireError,
+} from '../lib';
+
+test('the runtime export list of lib/index.ts', () => {
+  expect(Object.keys(lib).sort()).toEqual([
+    'BatchBuilder',
+    'BsonRpc',
+    'CodecError',
+    'ConnectionClosedError',
+    'DEFAULT_MAX_MESSAGE_SIZE',
+    'DecodingError',
+    'EncodingError',
+    'ErrorCodes',
+    'FramingError',
+    'InternalError',
+    'InvalidParams',
+    'InvalidRequest',
+    'JsonRpc',
+    'MethodNotFound',
+    'ParseError',
+    'PeerError',
+    'ResponseTimeout',
+    'RpcContext',
+    'RpcError',
+    'RpcPeer',
+    'ServerError',
+    'UnspecifiedPeerError',
+    'createDuplexPair',
+    'notification',
+    'request',
+    'rpcNotification',
+    'rpcRequest',
+    'serviceClass',
+  ]);
+});
+
+/** Type-only exports: removing or renaming one fails `tsc --noEmit` here. */
+export type TypeExports = [
+  BatchOptions,
+  BatchProxy,
+  BsonCodecOverride,
+  BsonRpcOptions,
+  Caller,
+  CallOptions,
+  FrameDecoder,
+  FrameDecoderOptions,
+  Framing,
+  HandlerDecorator,
+  HandlerDecoratorFactory,
+  HandlerOptions,
+  JsonCodecOverride,
+  JsonRpcOptions,
+  NoArgumentsPresentation,
+  NotificationProxy<object>,
+  Params,
+  PeerEvents,
+  PeerOptions,
+  PeerProxy,
+  ProxyOptions,
+  RequestId,
+  RequestProxy<object>,
+  WireError,
+  lib.BsonRpc,
+];
+
+test('the error classes form the documented tree, all instanceof RpcError', () => {
+  const { RpcError, CodecError, PeerError } = lib;
+  const tree: [Function, Function, number | undefined][] = [
+    [lib.CodecError, RpcError, undefined],
+    [lib.FramingError, CodecError, undefined],
+    [lib.EncodingError, CodecError, undefined],
+    [lib.DecodingError, CodecError, undefined],
+    [lib.ResponseTimeout, RpcError, undefined],
+    [lib.ConnectionClosedError, RpcError, undefined],
+    [lib.PeerError, RpcError, undefined],
+    [lib.ParseError, PeerError, -32700],
+    [lib.InvalidRequest, PeerError, -32600],
+    [lib.MethodNotFound, PeerError, -32601],
+    [lib.InvalidParams, PeerError, -32602],
+    [lib.InternalError, PeerError, -32603],
+    [lib.ServerError, PeerError, -32000],
+    [lib.UnspecifiedPeerError, PeerError, undefined],
+  ];
+  for (const [cls, parent, code] of tree) {
+    expect(cls.prototype).toBeInstanceOf(parent);
+    if (code !== undefined) {
+      const e = new (cls as new () => InstanceType<typeof PeerError>)();
+      expect([e.code, e instanceof RpcError, e.name]).toEqual([code, true, cls.name]);
+      expect(PeerError.fromWire({ code, message: 'm' })).toBeInstanceOf(cls);
+    }
+  }
+});
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? tsFiles(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+test('every exported declaration in lib/ has a non-empty TSDoc comment', () => {
+  const root = join(__dirname, '..');
+  const missing: string[] = [];
+  let seen = 0;
+  const declaration = /^export\s+(?:declare\s+)?(?:default\s+)?(?:abstract\s+)?(?:async\s+)?(?:class|function|const|let|interface|type|enum)\s+([A-Za-z_$][\w$]*)/;
+  for (const file of tsFiles(join(root, 'lib'))) {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      const m = declaration.exec(line);
+      if (!m) return;
+      seen++;
+      // Skip decorators and blank lines between the comment and the declaration.
+      let j = i - 1;
+      while (j >= 0 && (/^\s*$/.test(lines[j]) || /^\s*@/.test(lines[j]))) j--;
+      let ok = false;
+      if (j >= 0 && /\*\/\s*$/.test(lines[j])) {
+        let k = j;
+        while (k >= 0 && !lines[k].includes('/*')) k--;
+        const block = lines.slice(k, j + 1).join('\n');
+        const text = block.replace(/^[\s\S]*?\/\*\*/, '').replace(/\*\/\s*$/, '').replace(/^\s*\*/gm, '').trim();
+        ok = k >= 0 && lines[k].includes('/**') && text.length > 0;
+      }
+      if (!ok) missing.push(`${relative(root, file)}:${i + 1} ${m[1]}`);
+    });
+  }
+  expect(seen).toBeGreaterThan(50); // the scan really looked at the declarations
+  expect(missing).toEqual([]);
+});
