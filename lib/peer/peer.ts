@@ -416,6 +416,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     const handler: ResolvedHandler | null = spec
       ? {
           kind: spec.kind,
+          withContext: spec.withContext,
           invoke: spec.withContext
             ? (params, ctx) => services[spec.propertyKey](ctx, ...bindParams(spec, params))
             : (params) => services[spec.propertyKey](...bindParams(spec, params)),

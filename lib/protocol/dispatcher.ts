@@ -15,6 +15,8 @@ import { PendingRequests } from './pending';
 /** A handler found by wire name, ready to call. */
 export interface ResolvedHandler {
   readonly kind: 'request' | 'notification';
+  /** True when the handler takes an `RpcContext` (only then is one created). */
+  readonly withContext: boolean;
   /**
    * Calls the handler with wire params. May throw `InvalidParams`
    * synchronously (bad arity or names) or return a value or a promise.
@@ -65,6 +67,8 @@ export interface DispatchHost {
 }
 
 type Reply = Record<string, unknown> | undefined;
+
+const NO_CONTEXT: HandlerContext = Object.freeze({ closeAfterResponseRequested: false, aborted: false });
 /** Receives a message's reply (or undefined) once; `closeAfter` asks to close once it is written. */
 type Done = (reply: Reply, closeAfter?: boolean) => void;
 type Task = (onSettled: () => void) => void;
@@ -253,7 +257,8 @@ export class Dispatcher {
    * `done` is undefined for notifications.
    */
   private run(method: string, id: RequestId | null | undefined, handler: ResolvedHandler, params: Params | undefined, done: Done | undefined, settled: (() => void) | undefined): void {
-    const ctx = this.host.createContext(method, id);
+    // Plain handlers never see a context, so they share one whose flags stay false.
+    const ctx = handler.withContext ? this.host.createContext(method, id) : NO_CONTEXT;
     this.running++;
     let result: unknown;
     try {
