@@ -206,16 +206,15 @@ export function connSuffix(connectionId: string): string {
  * error's message as `data` (Python bsonrpc's shape). Stacks never leave.
  */
 export function toWireError(thrown: unknown): { code: number; message: string; data?: unknown } {
-  if (thrown instanceof PeerError) return thrown.toJSON();
+  // Whatever was thrown may have hostile getters: reading it must not throw again.
   let text: string;
-  if (thrown instanceof Error) text = thrown.message;
-  else if (typeof thrown === 'string') text = thrown;
-  else {
-    try {
-      text = String(thrown);
-    } catch {
-      text = 'unknown error';
-    }
+  try {
+    if (thrown instanceof PeerError) return thrown.toJSON();
+    if (thrown instanceof Error) text = String(thrown.message);
+    else if (typeof thrown === 'string') text = thrown;
+    else text = String(thrown);
+  } catch {
+    text = 'unprintable thrown value';
   }
   return { code: ErrorCodes.ServerError, message: standardMessages[ErrorCodes.ServerError], data: text };
 }

@@ -14,7 +14,7 @@ export { RpcContext } from './peer/context';
 export { BatchBuilder } from './peer/batch';
 export type { BatchProxy } from './peer/batch';
 export type { Caller, CallOptions, ProxyOptions, PeerProxy, RequestProxy, NotificationProxy } from './peer/proxy';
-export { DEFAULT_MAX_MESSAGE_SIZE } from './peer/options';
+export { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_LIMITS } from './peer/options';
 export type {
   PeerOptions,
   JsonRpcOptions,
@@ -46,6 +46,7 @@ export {
   EncodingError,
   DecodingError,
   ResponseTimeout,
+  TooManyPendingRequests,
   ConnectionClosedError,
   PeerError,
   ParseError,

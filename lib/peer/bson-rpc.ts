@@ -5,7 +5,6 @@
 import type { Duplex } from 'node:stream';
 import { BsonCodec } from '../codec/bson';
 import { resolveFraming } from '../framing';
-import type { BatchBuilder, BatchProxy } from './batch';
 import type { BsonRpcOptions } from './options';
 import { RpcPeer } from './peer';
 
@@ -14,28 +13,27 @@ import { RpcPeer } from './peer';
  * A document that does not parse closes the connection (BSON cannot
  * resynchronise).
  */
-class BsonRpcPeer extends RpcPeer {
+export class BsonRpc extends RpcPeer {
   /**
    * @param socket - the stream; the peer owns it and ends it on `close()`.
    * @param services - an instance of a `@serviceClass` class, or nothing for a peer that only calls.
    * @param options - see {@link BsonRpcOptions}.
    */
   constructor(socket: Duplex, services?: object | null, options: BsonRpcOptions = {}) {
-    super(socket, services, options, { codec: new BsonCodec(options.codec), framing: resolveFraming('bson'), resyncOnDecodeError: false, checkNesting: false });
-  }
-
-  /** @internal Not part of BsonRpc's type; untyped callers get a clear error. */
-  batchCall(_build: BatchBuilder | ((b: BatchProxy) => void), _options?: { timeout?: number }): Promise<unknown[] | null> {
-    throw new TypeError('BsonRpc has no batches: BSON-RPC carries one document per message (use JsonRpc for batches)');
+    super(socket, services, options, {
+      codec: new BsonCodec(options.codec),
+      framing: resolveFraming('bson'),
+      resyncOnDecodeError: false,
+      checkNesting: false,
+    });
   }
 }
 
-/** A BSON-RPC peer: everything `JsonRpc` offers except `batchCall`. */
-export type BsonRpc = Omit<BsonRpcPeer, 'batchCall'>;
-
-/**
- * A BSON-RPC peer over any Duplex stream. The class is exported under a
- * type without `batchCall`, so calling it is a compile error; untyped code
- * that calls it anyway gets a `TypeError`.
- */
-export const BsonRpc: new (socket: Duplex, services?: object | null, options?: BsonRpcOptions) => BsonRpc = BsonRpcPeer;
+// Untyped code that calls batchCall on a BSON peer gets a clear TypeError
+// instead of "batchCall is not a function"; the type has no such member.
+Object.defineProperty(BsonRpc.prototype, 'batchCall', {
+  value: function batchCall(this: { sendBatch(): never }): never {
+    return this.sendBatch();
+  },
+  enumerable: false,
+});

@@ -35,7 +35,12 @@ export class JsonRpc extends RpcPeer {
   constructor(socket: Duplex, services?: object | null, options: JsonRpcOptions = {}) {
     const framing = resolveFraming(options.framing ?? 'rfc7464');
     super(socket, services, options, { codec: new JsonCodec(options.codec), framing, resyncOnDecodeError: true, checkNesting: true });
+    this.framingName = framing.name;
+    this.batchesAllowed = framing.supportsBatches !== false;
   }
+
+  private readonly framingName: string;
+  private readonly batchesAllowed: boolean;
 
   /**
    * Sends one JSON-RPC batch. Build it with a callback (`b.m(1)` adds a
@@ -45,6 +50,14 @@ export class JsonRpc extends RpcPeer {
    * only notifications. Rejects as a whole on timeout, close or encoding.
    */
   batchCall(build: BatchBuilder | ((b: BatchProxy) => void), options: BatchOptions = {}): Promise<unknown[] | null> {
+    return this.sendBatch(build, options);
+  }
+
+  /** @internal */
+  protected override sendBatch(build: BatchBuilder | ((b: BatchProxy) => void), options: BatchOptions = {}): Promise<unknown[] | null> {
+    if (this.framingName && !this.batchesAllowed) {
+      return Promise.reject(new TypeError(`batchCall: the framing "${this.framingName}" declares it cannot carry batches`));
+    }
     let builder: BatchBuilder;
     if (build instanceof BatchBuilder) builder = build;
     else if (typeof build === 'function') {

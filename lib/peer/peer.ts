@@ -22,7 +22,7 @@ import { buildCall, buildError, Params, RequestId } from '../protocol/messages';
 import { PendingRequests } from '../protocol/pending';
 import { bindParams, handlerTable, HandlerSpec, isServiceInstance } from '../service/registry';
 import type { BatchBuilder, BatchProxy } from './batch';
-import { RpcContext } from './context';
+import { ContextHost, RpcContext } from './context';
 import { PeerOptions, resolveOptions, ResolvedOptions } from './options';
 import { CallOptions, Caller, createPeerProxy, PeerProxy, ProxyOptions } from './proxy';
 
@@ -69,6 +69,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
   private nextId = 1;
   private corked = false;
   private congested = false;
+  private framesReceived = 0;
   private partialFrameTimer: NodeJS.Timeout | undefined;
   private closedPromise: Promise<void>;
   private markClosed!: () => void;
@@ -197,8 +198,14 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     return Promise.race([done, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** JsonRpc only; declared here so `RpcContext` can forward it. @internal */
-  abstract batchCall(build: BatchBuilder | ((b: BatchProxy) => void), options?: { timeout?: number }): Promise<unknown[] | null>;
+  /**
+   * Sends a batch: JsonRpc overrides this. Not part of the public type of
+   * `RpcPeer` or `BsonRpc`; untyped callers on a BSON peer get this error.
+   * @internal
+   */
+  protected sendBatch(_build: BatchBuilder | ((b: BatchProxy) => void), _options?: { timeout?: number }): Promise<unknown[] | null> {
+    throw new TypeError('BsonRpc has no batches: BSON-RPC carries one document per message (use JsonRpc for batches)');
+  }
 
   override emit<K extends keyof PeerEvents>(event: K, ...args: PeerEvents[K]): boolean;
   override emit(event: string | symbol, ...args: unknown[]): boolean;
@@ -291,6 +298,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.closeReason !== undefined) return;
+    const framesBefore = this.framesReceived;
     try {
       this.decoder.push(chunk, this.onFrame);
     } catch (err) {
@@ -299,7 +307,9 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     }
     // A frame begun must finish within partialFrameTimeout (slow-loris guard).
     if (this.decoder.bufferedBytes > 0) {
-      if (!this.partialFrameTimer && this.options.partialFrameTimeout > 0 && this.closeReason === undefined) {
+      // A frame completed in this chunk: the one now pending began here, so its clock restarts.
+      if (this.partialFrameTimer && this.framesReceived !== framesBefore) this.partialFrameTimer.refresh();
+      else if (!this.partialFrameTimer && this.options.partialFrameTimeout > 0 && this.closeReason === undefined) {
         this.partialFrameTimer = setTimeout(this.onPartialFrameTimeout, this.options.partialFrameTimeout);
         this.partialFrameTimer.unref();
       }
@@ -317,6 +327,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
 
   private readonly onFrame = (payload: Buffer): void => {
     if (this.closeReason !== undefined) return;
+    this.framesReceived++;
     let value: unknown;
     if (this.checkNesting && findExcessiveNesting(payload, this.options.maxNestingDepth) >= 0) {
       this.logger.warn({ bytes: payload.length }, 'message nested deeper than maxNestingDepth; answered -32700');
@@ -397,7 +408,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
         if (this.closeReason === undefined) this.socket.resume();
       },
       resolve: (method) => this.resolveHandler(method),
-      createContext: (method, id) => new RpcContext(this, method, id),
+      createContext: (method, id) => new RpcContext(this.contextHost(), method, id),
       send: (message) => this.sendReply(message),
       get closed() {
         return self.closeReason !== undefined;
@@ -405,6 +416,19 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
       close: (reason) => this.shutdown(reason),
       report: (error) => this.report(error),
     };
+  }
+
+  private contextHostCache: ContextHost | undefined;
+
+  /** What handler contexts call through: the peer plus its (protected) batch sender. */
+  private contextHost(): ContextHost {
+    if (!this.contextHostCache) {
+      const host = Object.create(this) as ContextHost;
+      // defineProperty, not assignment: BsonRpc's prototype batchCall is read-only.
+      Object.defineProperty(host, 'batchCall', { value: (build: BatchBuilder | ((b: BatchProxy) => void), options?: { timeout?: number }) => this.sendBatch(build, options) });
+      this.contextHostCache = host;
+    }
+    return this.contextHostCache;
   }
 
   /** Finds and caches the invoker for a wire name. Only the decorated table is consulted. */

@@ -68,6 +68,21 @@ export interface DispatchHost {
 
 type Reply = Record<string, unknown> | undefined;
 
+/**
+ * What is logged for a thrown value: the value itself when its message and
+ * stack can be read, else a placeholder (a hostile getter must not throw
+ * from the logger).
+ */
+function safeErr(value: unknown): unknown {
+  try {
+    if (value instanceof Error) void (value.message + String(value.stack));
+    else void String(value);
+    return value;
+  } catch {
+    return 'unprintable thrown value';
+  }
+}
+
 const NO_CONTEXT: HandlerContext = Object.freeze({ closeAfterResponseRequested: false, aborted: false });
 /** Receives a message's reply (or undefined) once; `closeAfter` asks to close once it is written. */
 type Done = (reply: Reply, closeAfter?: boolean) => void;
@@ -268,10 +283,13 @@ export class Dispatcher {
       return;
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      (result as PromiseLike<unknown>).then(
-        (value) => this.finish(method, id, ctx, true, value, done, settled),
-        (err) => this.finish(method, id, ctx, false, err, done, settled),
-      );
+      Promise.resolve(result as PromiseLike<unknown>)
+        .then(
+          (value) => this.finish(method, id, ctx, true, value, done, settled),
+          (err) => this.finish(method, id, ctx, false, err, done, settled),
+        )
+        // finish() is written not to throw; this is the last guard against an unhandled rejection.
+        .then(undefined, (err) => this.host.logger.error({ method, err: safeErr(err) }, 'internal error after a handler settled'));
     } else {
       this.finish(method, id, ctx, true, result, done, settled);
     }
@@ -282,8 +300,9 @@ export class Dispatcher {
     const { host } = this;
     if (!ok) {
       // A caller learns of its own bad request from the answer; anything else is worth a warning.
-      const level = done && value instanceof PeerError ? 'debug' : 'warn';
-      host.logger[level]({ method, err: value }, done ? 'request handler failed' : 'notification handler failed');
+      // A handler stopped by the connection closing is no news either: nobody can receive its answer.
+      const level = (done && value instanceof PeerError) || host.closed ? 'debug' : 'warn';
+      host.logger[level]({ method, err: safeErr(value) }, done ? 'request handler failed' : 'notification handler failed');
     }
     if (done && !ctx.aborted && !host.closed) {
       const rid = id as RequestId | null;

@@ -10,9 +10,9 @@ import { logSink, LogSink } from './log-sink';
 export type PeerKind = 'json' | 'bson';
 
 /** A linked pair of peers and what the test needs to inspect them. */
-export interface Pair {
-  a: RpcPeer;
-  b: RpcPeer;
+export interface Pair<P extends RpcPeer = RpcPeer> {
+  a: P;
+  b: P;
   sockets: [Duplex, Duplex];
   logs: LogSink;
   /** Closes both sides and asserts nothing was left pending or running. */
@@ -21,17 +21,19 @@ export interface Pair {
 
 /** Creates a peer of `kind` over `socket`. */
 export function makePeer(kind: PeerKind, socket: Duplex, services?: object, options: PeerOptions & Record<string, unknown> = {}): RpcPeer {
-  return kind === 'json' ? new JsonRpc(socket, services, options) : (new BsonRpc(socket, services, options) as unknown as RpcPeer);
+  return kind === 'json' ? new JsonRpc(socket, services, options) : new BsonRpc(socket, services, options);
 }
 
 /** Creates a linked pair: `a` serves `servicesA`, `b` serves `servicesB`. */
+export function pair(kind: 'json', servicesA?: object, servicesB?: object, optionsA?: PeerOptions & Record<string, unknown>, optionsB?: PeerOptions & Record<string, unknown>): Pair<JsonRpc>;
+export function pair(kind: PeerKind, servicesA?: object, servicesB?: object, optionsA?: PeerOptions & Record<string, unknown>, optionsB?: PeerOptions & Record<string, unknown>): Pair;
 export function pair(
   kind: PeerKind,
   servicesA?: object,
   servicesB?: object,
   optionsA: PeerOptions & Record<string, unknown> = {},
   optionsB: PeerOptions & Record<string, unknown> = optionsA,
-): Pair {
+): Pair<any> {
   const logs = logSink();
   const sockets = createDuplexPair();
   const a = makePeer(kind, sockets[0], servicesA, { logger: logs.logger, connectionId: 'a', ...optionsA });

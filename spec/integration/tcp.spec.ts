@@ -61,7 +61,7 @@ class ClientServices {
 
 describe.each(['json', 'bson'] as const)('%s over TCP', (kind) => {
   const Peer = (socket: net.Socket, services: object, options: Record<string, unknown>): RpcPeer =>
-    (kind === 'json' ? new JsonRpc(socket, services, options) : new BsonRpc(socket, services, options)) as unknown as RpcPeer;
+    kind === "json" ? new JsonRpc(socket, services, options) : new BsonRpc(socket, services, options);
 
   let server: net.Server;
   let port: number;
