@@ -1,0 +1,77 @@
+/**
+ * The library under test, through its public API only (API.md): one
+ * `@serviceClass` with `echo`, `count` and the notification `tick`, served
+ * by `JsonRpc` (variant = framing, e.g. 'ndjson', 'rfc7464') or `BsonRpc`
+ * (variant 'bson'). The client side is a peer too (with its own empty
+ * service object), calling through `invokeRequest`/`invokeNotification`.
+ */
+import * as net from 'net';
+import { BsonRpc, JsonRpc, notification, request, serviceClass } from '../../lib';
+import type { Adapter, BenchClient, BenchServer } from '../types';
+import { dial, listen, trackConnections } from '../net-util';
+
+/** Notifications seen by this server process, over all connections. */
+let ticks = 0;
+
+/** The benchmark service: what every adapter's server offers. */
+@serviceClass
+class Bench {
+  @request echo(x: unknown): unknown {
+    return x;
+  }
+
+  @request count(): number {
+    return ticks;
+  }
+
+  @notification tick(): void {
+    ticks++;
+  }
+}
+
+/** The client end offers nothing: the server never calls back. */
+@serviceClass
+class Nothing {}
+
+type Peer = JsonRpc | BsonRpc;
+
+function peer(socket: net.Socket, services: object, variant: string): Peer {
+  if (variant === 'bson') return new BsonRpc(socket, services);
+  return new JsonRpc(socket, services, { framing: variant as 'ndjson' });
+}
+
+async function startServer(port: number, variant = 'rfc7464'): Promise<BenchServer> {
+  const services = new Bench();
+  const server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    const rpc = peer(socket, services, variant);
+    rpc.on('error', (e: unknown) => process.stderr.write(`bsonrpc server: ${String(e)}\n`));
+  });
+  const closeAll = trackConnections(server);
+  return { port: await listen(server, port), close: closeAll };
+}
+
+async function connect(port: number, variant = 'rfc7464'): Promise<BenchClient> {
+  const socket = await dial(port);
+  const rpc = peer(socket, new Nothing(), variant);
+  rpc.on('error', (e: unknown) => process.stderr.write(`bsonrpc client: ${String(e)}\n`));
+  return {
+    call: (x) => rpc.invokeRequest('echo', x),
+    notify: () => rpc.invokeNotification('tick'),
+    count: () => rpc.invokeRequest('count') as Promise<number>,
+    async close() {
+      if (socket.destroyed) return;
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      rpc.close();
+      await closed;
+    },
+  };
+}
+
+/** BsonRpc echoes a 1 MiB Buffer (BSON binary) in `big`; JsonRpc a string. */
+function bigPayload(variant?: string): unknown {
+  return variant === 'bson' ? Buffer.alloc(1 << 20, 0x61) : undefined;
+}
+
+/** bsonrpc's JsonRpc (variant = framing) or BsonRpc (variant 'bson'). */
+export const adapter: Adapter = { startServer, connect, bigPayload };

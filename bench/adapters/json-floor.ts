@@ -1,0 +1,70 @@
+/**
+ * Floor 2: the least a JSON-RPC peer over ndjson must do. The server parses
+ * each line and stringifies a response; the client stringifies requests and
+ * parses responses, matching ids in a Map; writes of one tick leave in one
+ * writev. No validation, no dispatch table, no error handling: what is
+ * left is the JSON and socket cost that every library row also pays.
+ */
+import * as net from 'net';
+import type { Adapter, BenchClient, BenchServer } from '../types';
+import { closeSocket, dial, listen, tickWriter, trackConnections } from '../net-util';
+import { onLines } from '../lines';
+
+interface Msg {
+  id?: number;
+  method?: string;
+  params?: unknown[];
+  result?: unknown;
+}
+
+async function startServer(port: number): Promise<BenchServer> {
+  let ticks = 0;
+  const server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    const write = tickWriter(socket);
+    onLines(socket, (line) => {
+      const msg = JSON.parse(line) as Msg;
+      if (msg.id === undefined) {
+        ticks++;
+        return;
+      }
+      const result = msg.method === 'count' ? ticks : msg.params![0];
+      write(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) + '\n');
+    });
+  });
+  const closeAll = trackConnections(server);
+  return { port: await listen(server, port), close: closeAll };
+}
+
+async function connect(port: number): Promise<BenchClient> {
+  const socket = await dial(port);
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  const write = tickWriter(socket);
+  onLines(socket, (line) => {
+    const msg = JSON.parse(line) as Msg;
+    const p = pending.get(msg.id!);
+    pending.delete(msg.id!);
+    p!.resolve(msg.result);
+  });
+  socket.on('close', () => {
+    for (const p of pending.values()) p.reject(new Error('JSON floor: connection closed'));
+    pending.clear();
+  });
+  const request = (method: string, params?: unknown[]): Promise<unknown> => {
+    const id = nextId++;
+    write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
+    return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+  };
+  return {
+    call: (x) => request('echo', [x]),
+    notify() {
+      write(JSON.stringify({ jsonrpc: '2.0', method: 'tick' }) + '\n');
+    },
+    count: () => request('count') as Promise<number>,
+    close: () => closeSocket(socket),
+  };
+}
+
+/** The minimal JSON parse/stringify echo floor. */
+export const adapter: Adapter = { startServer, connect };

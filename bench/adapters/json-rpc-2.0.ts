@@ -1,0 +1,57 @@
+/**
+ * Peer: json-rpc-2.0 1.8 — one `JSONRPCServerAndClient` per socket end,
+ * over the shared newline framing (the library has none of its own).
+ */
+import * as net from 'net';
+import { JSONRPCClient, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
+import type { Adapter, BenchClient, BenchServer } from '../types';
+import { closeSocket, dial, listen, trackConnections } from '../net-util';
+import { onLines } from '../lines';
+
+function wrap(socket: net.Socket): JSONRPCServerAndClient {
+  const peer = new JSONRPCServerAndClient(
+    new JSONRPCServer(),
+    new JSONRPCClient((payload) => {
+      socket.write(JSON.stringify(payload) + '\n');
+    }),
+  );
+  onLines(socket, (line) => {
+    // receiveAndSend rejects only for input that is not JSON-RPC, which this
+    // bench never sends; surface it loudly if it happens.
+    peer.receiveAndSend(JSON.parse(line)).catch((e: unknown) => {
+      process.stderr.write(`json-rpc-2.0: ${String(e)}\n`);
+      socket.destroy();
+    });
+  });
+  return peer;
+}
+
+async function startServer(port: number): Promise<BenchServer> {
+  let ticks = 0;
+  const server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    const peer = wrap(socket);
+    peer.addMethod('echo', (params: unknown) => (params as unknown[])[0]);
+    peer.addMethod('count', () => ticks);
+    peer.addMethod('tick', () => {
+      ticks++;
+    });
+  });
+  const closeAll = trackConnections(server);
+  return { port: await listen(server, port), close: closeAll };
+}
+
+async function connect(port: number): Promise<BenchClient> {
+  const socket = await dial(port);
+  const peer = wrap(socket);
+  socket.on('close', () => peer.rejectAllPendingRequests('json-rpc-2.0: connection closed'));
+  return {
+    call: (x) => peer.request('echo', [x]) as Promise<unknown>,
+    notify: () => peer.notify('tick', undefined),
+    count: () => peer.request('count', undefined) as Promise<number>,
+    close: () => closeSocket(socket),
+  };
+}
+
+/** json-rpc-2.0 over newline-framed sockets. */
+export const adapter: Adapter = { startServer, connect };

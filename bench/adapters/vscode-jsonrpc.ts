@@ -1,0 +1,60 @@
+/**
+ * Peer: vscode-jsonrpc 10 — `createMessageConnection` with its Node
+ * `StreamMessageReader`/`StreamMessageWriter` over a `net.Socket`, i.e. its
+ * own `Content-Length` framing, defaults otherwise.
+ */
+import * as net from 'net';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import type { Adapter, BenchClient, BenchServer } from '../types';
+import { closeSocket, dial, listen, trackConnections } from '../net-util';
+
+function wrap(socket: net.Socket): MessageConnection {
+  return createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
+}
+
+async function startServer(port: number): Promise<BenchServer> {
+  let ticks = 0;
+  const server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    const conn = wrap(socket);
+    conn.onRequest('echo', (x: unknown) => x);
+    conn.onRequest('count', () => ticks);
+    conn.onNotification('tick', () => {
+      ticks++;
+    });
+    conn.onError(() => undefined);
+    socket.once('close', () => conn.dispose());
+    conn.listen();
+  });
+  const closeAll = trackConnections(server);
+  return { port: await listen(server, port), close: closeAll };
+}
+
+async function connect(port: number): Promise<BenchClient> {
+  const socket = await dial(port);
+  const conn = wrap(socket);
+  // Disposing rejects pending requests, so a dead server fails the run at once.
+  socket.once('close', () => conn.dispose());
+  conn.listen();
+  return {
+    call: (x) => conn.sendRequest('echo', x),
+    notify() {
+      // sendNotification returns a promise that settles once written; a
+      // rejection would mean a broken socket, which the fence call reports.
+      conn.sendNotification('tick').catch(() => undefined);
+    },
+    count: () => conn.sendRequest<number>('count'),
+    async close() {
+      conn.dispose();
+      await closeSocket(socket);
+    },
+  };
+}
+
+/** vscode-jsonrpc over one socket per client. */
+export const adapter: Adapter = { startServer, connect };
