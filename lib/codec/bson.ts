@@ -42,16 +42,17 @@
  * A request id within ±2^53 therefore arrives as a `number` whether it was
  * sent as int32, int64 or double, and matches the pending request it answers.
  */
-import {
-  calculateObjectSize,
-  deserialize,
-  serialize,
-  setInternalBufferSize,
-  type DeserializeOptions,
-  type SerializeOptions,
-} from 'bson';
+import type { DeserializeOptions, SerializeOptions } from 'bson';
+import type * as JsBson from 'bson';
 import { DecodingError, EncodingError } from '../errors';
 import type { MessageCodec } from './codec';
+
+// js-bson is loaded on first use, so a process that only speaks JSON-RPC
+// never pays its ~4 MiB of memory and start-up time.
+let jsBsonModule: typeof JsBson | undefined;
+function jsBson(): typeof JsBson {
+  return (jsBsonModule ??= require('bson') as typeof JsBson);
+}
 
 /**
  * A replacement BSON implementation (the `codec` option of `BsonRpc`), e.g.
@@ -112,7 +113,7 @@ export class BsonCodec implements MessageCodec {
   decode(payload: Buffer): Record<string, unknown> {
     let document: Record<string, unknown>;
     try {
-      document = this.library ? this.library.deserialize(payload) : deserialize(payload, DESERIALIZE_OPTIONS);
+      document = this.library ? this.library.deserialize(payload) : jsBson().deserialize(payload, DESERIALIZE_OPTIONS);
       normalize(document);
     } catch (err) {
       throw new DecodingError(`invalid BSON document: ${describe(err)}`, { cause: err });
@@ -142,16 +143,16 @@ function serializeChecked(document: Record<string, unknown>): Buffer {
   let out: Uint8Array | undefined;
   let failure: unknown;
   try {
-    out = serialize(document, SERIALIZE_OPTIONS);
+    out = jsBson().serialize(document, SERIALIZE_OPTIONS);
   } catch (err) {
     failure = err;
   }
   if (out === undefined || out.byteLength >= SUSPECT_SIZE) {
-    const size = calculateObjectSize(document, SERIALIZE_OPTIONS);
+    const size = jsBson().calculateObjectSize(document, SERIALIZE_OPTIONS);
     if (out !== undefined && out.byteLength === size) return toBuffer(out);
     if (size <= JS_BSON_BUFFER_SIZE) throw failure ?? new Error(`BSON size mismatch: computed ${size} bytes, wrote ${out?.byteLength}`);
-    setInternalBufferSize(size);
-    out = serialize(document, SERIALIZE_OPTIONS);
+    jsBson().setInternalBufferSize(size);
+    out = jsBson().serialize(document, SERIALIZE_OPTIONS);
     if (out.byteLength !== size) throw new Error(`BSON size mismatch: computed ${size} bytes, wrote ${out.byteLength}`);
   }
   return toBuffer(out);

@@ -62,7 +62,8 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
   private readonly services: object | undefined;
   private readonly handlers: ReadonlyMap<string, HandlerSpec> | undefined;
   private readonly resolved = new Map<string, ResolvedHandler | null>();
-  private readonly abortController = new AbortController();
+  /** Created on first use of `signal`: most connections never ask, and close() is then cheaper. */
+  private abortController: AbortController | undefined;
   private readonly resyncOnDecodeError: boolean;
   private readonly checkNesting: boolean;
   private closeReason: string | undefined;
@@ -121,6 +122,10 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
 
   /** Aborts when the connection closes. */
   get signal(): AbortSignal {
+    if (!this.abortController) {
+      this.abortController = new AbortController();
+      if (this.closeReason !== undefined) this.abortController.abort(new ConnectionClosedError(`connection closed (${this.closeReason})`));
+    }
     return this.abortController.signal;
   }
 
@@ -375,8 +380,8 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     socket.removeListener('data', this.onData);
     if (this.partialFrameTimer) clearTimeout(this.partialFrameTimer);
     this.dispatcher.dropQueued();
-    this.pending.rejectAll((method) => this.closedError(method));
-    this.abortController.abort(new ConnectionClosedError(`connection closed (${reason})`));
+    if (this.pending.size > 0) this.pending.rejectAll((method) => this.closedError(method));
+    this.abortController?.abort(new ConnectionClosedError(`connection closed (${reason})`));
     if (!socket.destroyed) {
       // Let what is queued (e.g. a closeAfterResponse answer) drain, but never wait forever on a peer that does not read.
       const timer = setTimeout(() => socket.destroy(), CLOSE_DRAIN_MS);
@@ -420,13 +425,30 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
 
   private contextHostCache: ContextHost | undefined;
 
-  /** What handler contexts call through: the peer plus its (protected) batch sender. */
+  /**
+   * What handler contexts call through: explicit delegates to this peer plus
+   * its protected batch sender. (A prototype-linked object would be shorter,
+   * but state written through it, such as the next id, would land on the
+   * delegate instead of the peer.)
+   */
   private contextHost(): ContextHost {
     if (!this.contextHostCache) {
-      const host = Object.create(this) as ContextHost;
-      // defineProperty, not assignment: BsonRpc's prototype batchCall is read-only.
-      Object.defineProperty(host, 'batchCall', { value: (build: BatchBuilder | ((b: BatchProxy) => void), options?: { timeout?: number }) => this.sendBatch(build, options) });
-      this.contextHostCache = host;
+      const peer = this;
+      this.contextHostCache = {
+        get clientInfo() {
+          return peer.clientInfo;
+        },
+        get signal() {
+          return peer.signal;
+        },
+        close: () => peer.close(),
+        invokeRequest: (method, ...args) => peer.invokeRequest(method, ...args),
+        invokeNotification: (method, ...args) => peer.invokeNotification(method, ...args),
+        sendRequest: (method, params, options) => peer.sendRequest(method, params, options),
+        sendNotification: (method, params) => peer.sendNotification(method, params),
+        getPeerProxy: (options) => peer.getPeerProxy(options),
+        batchCall: (build, options) => peer.sendBatch(build, options),
+      };
     }
     return this.contextHostCache;
   }

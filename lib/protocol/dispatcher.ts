@@ -97,7 +97,14 @@ class WorkQueue {
   pumping = false;
   private items: Task[] = [];
   private head = 0;
-  constructor(readonly limit: number) {}
+  /** Frees a slot once a task's handler settled; one function per queue, not per message. */
+  readonly release: () => void;
+  constructor(readonly limit: number, pump: (q: WorkQueue) => void) {
+    this.release = () => {
+      this.active--;
+      pump(this);
+    };
+  }
   get size(): number {
     return this.items.length - this.head;
   }
@@ -131,8 +138,8 @@ export class Dispatcher {
   private readingPaused = false;
 
   constructor(private readonly host: DispatchHost) {
-    this.requestQueue = new WorkQueue(host.requestConcurrency);
-    this.notificationQueue = new WorkQueue(host.notificationConcurrency);
+    this.requestQueue = new WorkQueue(host.requestConcurrency, (q) => this.pump(q));
+    this.notificationQueue = new WorkQueue(host.notificationConcurrency, (q) => this.pump(q));
   }
 
   /**
@@ -257,6 +264,12 @@ export class Dispatcher {
    * kernel's buffers then push back on a peer that floods.
    */
   private admit(q: WorkQueue, task: Task): void {
+    // Fast path: a free slot and nobody waiting: run now, no queue bookkeeping.
+    if (q.size === 0 && q.active < q.limit && !q.pumping && !(q === this.requestQueue && this.host.congested)) {
+      q.active++;
+      task(q.release);
+      return;
+    }
     q.push(task);
     this.pump(q);
     if (q.size >= this.host.maxQueued && !this.readingPaused) {
@@ -327,10 +340,7 @@ export class Dispatcher {
     while (q.active < q.limit && q.size > 0 && !(gated && this.host.congested)) {
       const task = q.shift();
       q.active++;
-      task(() => {
-        q.active--;
-        this.pump(q);
-      });
+      task(q.release);
     }
     q.pumping = false;
     if (this.readingPaused && this.requestQueue.size + this.notificationQueue.size <= this.host.maxQueued >> 1) {
