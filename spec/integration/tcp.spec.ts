@@ -7,12 +7,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { BsonRpc, ConnectionClosedError, JsonRpc, notification, request, rpcRequest, RpcContext, RpcPeer, serviceClass } from '../../lib';
 import { LogSink, logSink } from '../helpers/log-sink';
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 2))) {
-    if (Date.now() - t0 > 5000) throw new Error(`timed out waiting for ${what}`);
-  }
-}
+import { until } from '../helpers/wait';
 
 @serviceClass
 class ServerServices {
@@ -104,7 +99,7 @@ describe.each(['json', 'bson'] as const)('%s over TCP', (kind) => {
     await once(socket, 'connect');
     const peer = Peer(socket, services, { logger: logs.logger, connectionId: `c${clients.length}` });
     clients.push(peer);
-    await until(() => byClientPort.has(socket.localPort!), 'the server to accept');
+    await until(() => byClientPort.has(socket.localPort!), 'the server to accept', 5000);
     return { peer, socket, server: byClientPort.get(socket.localPort!)! };
   }
 
@@ -138,7 +133,7 @@ describe.each(['json', 'bson'] as const)('%s over TCP', (kind) => {
     const other = await connect();
     const { peer, server: serverPeer } = await connect();
     const pending = peer.invokeRequest('hang').catch((e: unknown) => e);
-    await until(() => serverPeer.stats().runningHandlers === 1, 'the handler to start');
+    await until(() => serverPeer.stats().runningHandlers === 1, 'the handler to start', 5000);
     const closed = once(peer, 'close');
     serverPeer.close();
     expect(await pending).toBeInstanceOf(ConnectionClosedError);
@@ -155,14 +150,14 @@ describe.each(['json', 'bson'] as const)('%s over TCP', (kind) => {
     const closed = once(peer, 'close');
     expect(await peer.invokeRequest('quit')).toBe('bye');
     await closed;
-    await until(() => serverPeer.isClosed, 'the server side to close');
+    await until(() => serverPeer.isClosed, 'the server side to close', 5000);
     expect(await serverPeer.join(1000)).toBe(true);
   });
 
   test('the client closing: the server side closes, its handler sees the signal, and join resolves', async () => {
     const { peer, server: serverPeer } = await connect();
     const pending = peer.invokeRequest('hang').catch((e: unknown) => e);
-    await until(() => serverPeer.stats().runningHandlers === 1, 'the handler to start');
+    await until(() => serverPeer.stats().runningHandlers === 1, 'the handler to start', 5000);
     const serverClosed = once(serverPeer, 'close');
     expect(await serverPeer.join(20)).toBe(false);
     peer.close();

@@ -1,7 +1,6 @@
 /**
  * JSON-RPC batches (JsonRpc only), and BsonRpc's refusal of them.
  */
-import type { Duplex } from 'node:stream';
 import {
   BatchBuilder,
   BsonRpc,
@@ -20,32 +19,8 @@ import {
   serviceClass,
 } from '../../lib';
 import { pair } from '../helpers/pair';
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 2))) {
-    if (Date.now() - t0 > 2000) throw new Error(`timed out waiting for ${what}`);
-  }
-}
-
-/** Decodes every rfc7464 JSON message written to the other end of `socket`. */
-function tap(socket: Duplex): unknown[] {
-  const out: unknown[] = [];
-  let buf = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    buf = Buffer.concat([buf, chunk]);
-    for (let end = buf.indexOf(0x0a); end >= 0; end = buf.indexOf(0x0a)) {
-      out.push(JSON.parse(buf.subarray(1, end).toString('utf8')));
-      buf = buf.subarray(end + 1);
-    }
-  });
-  return out;
-}
+import { deferred, until } from '../helpers/wait';
+import { tap } from '../helpers/tap';
 
 @serviceClass
 class Svc {
@@ -82,7 +57,7 @@ describe('json peer batches', () => {
   test('callback form: results in request order, errors as PeerError instances, notifications delivered', async () => {
     const svc = new Svc();
     const p = pair('json', undefined, svc);
-    const sent = tap(p.sockets[1]);
+    const sent = tap('json', p.sockets[1]);
     const results = (await p.a.batchCall((b) => {
       b.slowFirst('x');
       b.n.log('one');
@@ -123,7 +98,7 @@ describe('json peer batches', () => {
   test('a batch of only notifications resolves to null and is delivered', async () => {
     const svc = new Svc();
     const p = pair('json', undefined, svc);
-    const answers = tap(p.sockets[0]);
+    const answers = tap('json', p.sockets[0]);
     expect(
       await p.a.batchCall((b) => {
         b.n.log('a');
@@ -191,7 +166,7 @@ describe('json peer batches', () => {
     ['neither a callback nor a builder', 'add' as never],
   ])('%s rejects with a TypeError and sends nothing', async (_label, build) => {
     const p = pair('json', undefined, new Svc());
-    const sent = tap(p.sockets[1]);
+    const sent = tap('json', p.sockets[1]);
     await expect(p.a.batchCall(build as never)).rejects.toBeInstanceOf(TypeError);
     await new Promise((r) => setTimeout(r, 20));
     expect(sent).toEqual([]);
@@ -200,7 +175,7 @@ describe('json peer batches', () => {
 
   test('the callback form honours noArgumentsPresentation', async () => {
     const p = pair('json', undefined, new Svc(), { noArgumentsPresentation: 'emptyArray' }, {});
-    const sent = tap(p.sockets[1]);
+    const sent = tap('json', p.sockets[1]);
     await p.a.batchCall((b) => b.n.log());
     await until(() => sent.length === 1, 'the batch');
     expect(sent[0]).toEqual([{ jsonrpc: '2.0', method: 'log', params: [] }]);

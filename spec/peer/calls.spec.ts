@@ -3,8 +3,6 @@
  * sendNotification, timeouts, abort signals, id generation and what a call
  * without arguments puts on the wire.
  */
-import type { Duplex } from 'node:stream';
-import { deserialize } from 'bson';
 import {
   ConnectionClosedError,
   EncodingError,
@@ -17,44 +15,8 @@ import {
   serviceClass,
 } from '../../lib';
 import { pair, PeerKind } from '../helpers/pair';
-
-/** Decodes every message written to the other end of `socket` (rfc7464 JSON or BSON). */
-function tap(kind: PeerKind, socket: Duplex): Record<string, any>[] {
-  const out: Record<string, any>[] = [];
-  let buf = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    buf = Buffer.concat([buf, chunk]);
-    for (;;) {
-      if (kind === 'json') {
-        const end = buf.indexOf(0x0a);
-        if (end < 0) return;
-        out.push(JSON.parse(buf.subarray(1, end).toString('utf8')));
-        buf = buf.subarray(end + 1);
-      } else {
-        if (buf.length < 4 || buf.length < buf.readInt32LE(0)) return;
-        const n = buf.readInt32LE(0);
-        out.push(deserialize(buf.subarray(0, n)));
-        buf = buf.subarray(n);
-      }
-    }
-  });
-  return out;
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 2))) {
-    if (Date.now() - t0 > 2000) throw new Error(`timed out waiting for ${what}`);
-  }
-}
-
-/** A few turns of the event loop: enough for in-memory frames to cross. */
-const settle = () => new Promise((r) => setTimeout(r, 20));
+import { deferred, settle, until } from '../helpers/wait';
+import { tap } from '../helpers/tap';
 
 @serviceClass
 class Svc {

@@ -6,20 +6,7 @@ import { once } from 'node:events';
 import { serialize } from 'bson';
 import { CodecError, ConnectionClosedError, createDuplexPair, InvalidRequest, notification, ParseError, PeerError, request, RpcPeer, serviceClass } from '../../lib';
 import { makePeer, pair, PeerKind } from '../helpers/pair';
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 2))) {
-    if (Date.now() - t0 > 2000) throw new Error(`timed out waiting for ${what}`);
-  }
-}
-
-const settle = () => new Promise((r) => setTimeout(r, 20));
+import { deferred, settle, until } from '../helpers/wait';
 
 @serviceClass
 class Svc {

@@ -5,18 +5,7 @@
  */
 import { MethodNotFound, notification, request, serviceClass, ServerError } from '../../lib';
 import { pair } from '../helpers/pair';
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 2))) {
-    if (Date.now() - t0 > 2000) throw new Error(`timed out waiting for ${what}`);
-  }
-}
+import { deferred, until } from '../helpers/wait';
 
 @serviceClass
 class Gated {

@@ -5,20 +5,7 @@
 import * as util from 'node:util';
 import { MethodNotFound, notification, PeerProxy, request, ResponseTimeout, rpcRequest, RpcContext, RpcPeer, serviceClass } from '../../lib';
 import { pair } from '../helpers/pair';
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 2))) {
-    if (Date.now() - t0 > 2000) throw new Error(`timed out waiting for ${what}`);
-  }
-}
-
-const settle = () => new Promise((r) => setTimeout(r, 20));
+import { deferred, settle, until } from '../helpers/wait';
 
 @serviceClass
 class Svc {
