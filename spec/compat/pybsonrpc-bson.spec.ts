@@ -21,54 +21,12 @@ import type { Duplex } from 'node:stream';
 import { BSON, Double, EJSON, Int32 } from 'bson';
 import { BsonCodec } from '../../lib/codec/bson';
 import { bsonLengthFraming } from '../../lib/framing';
-import { BsonRpc, notification, PeerError, request, RpcContext, rpcRequest, serviceClass } from '../../lib';
+import { BsonRpc, PeerError } from '../../lib';
 import { logSink } from '../helpers/log-sink';
+import { PyClient, PyServer } from '../helpers/py-services';
 import { parsePyRepr, pyFrameBytes, PyFrame, PyScenario, pyScenarios, rawLink } from '../helpers/raw';
 
 const QUIET_MS = 50;
-
-@serviceClass
-class PyServer {
-  progress: string[] = [];
-  @request swapper(txt: string) {
-    return [...txt].reverse().join('');
-  }
-  @request echo_times(txt: string, n: number) {
-    return txt.repeat(n);
-  }
-  @notification report_progress(msg: string) {
-    this.progress.push(msg);
-  }
-  @request fail() {
-    throw new Error('deliberate failure');
-  }
-  /** bson-binary and bson-datetime echo a bytes / datetime value. */
-  @request echo(value: unknown) {
-    return value;
-  }
-  /** bson-int64 and bson-int32-boundary: Python's `a + b`. */
-  @request add(a: number | bigint, b: number | bigint) {
-    return typeof a === 'bigint' || typeof b === 'bigint' ? BigInt(a) + BigInt(b) : a + b;
-  }
-  @rpcRequest async long_process(rpc: RpcContext, a: number, b: number, c: number) {
-    rpc.invokeNotification('report_progress', 'Stage 1');
-    const client = rpc.getPeerProxy();
-    client.n.report_progress('Stage 2');
-    const swapped = await client.swapper('TestinG');
-    return [a * b * c, swapped];
-  }
-}
-
-@serviceClass
-class PyClient {
-  progress: string[] = [];
-  @request swapper(txt: string) {
-    return [...txt].reverse().join('');
-  }
-  @notification report_progress(msg: string) {
-    this.progress.push(msg);
-  }
-}
 
 const codec = new BsonCodec();
 const TWO_POW_53 = 2n ** 53n;

@@ -19,55 +19,13 @@
 import type { Duplex } from 'node:stream';
 import { JsonCodec } from '../../lib/codec/json';
 import { resolveFraming } from '../../lib/framing';
-import { JsonRpc, notification, PeerError, request, RpcContext, rpcRequest, serviceClass } from '../../lib';
+import { JsonRpc, PeerError } from '../../lib';
 import { logSink } from '../helpers/log-sink';
+import { PyClient, PyServer } from '../helpers/py-services';
 import { parsePyRepr, pyFrameBytes, PyFrame, pyJson, PyScenario, pyScenarios, PyWire, rawLink } from '../helpers/raw';
 
 const WIRES = ['rfc7464', 'netstring', 'frameless'] as const;
 const QUIET_MS = 50;
-
-/** The methods of the Python server the fixtures were recorded against. */
-@serviceClass
-class PyServer {
-  progress: string[] = [];
-  @request swapper(txt: string) {
-    return [...txt].reverse().join('');
-  }
-  @request echo_times(txt: string, n: number) {
-    return txt.repeat(n);
-  }
-  @notification report_progress(msg: string) {
-    this.progress.push(msg);
-  }
-  @request fail() {
-    throw new Error('deliberate failure');
-  }
-  @request echo(value: unknown) {
-    return value;
-  }
-  @request add(a: number, b: number) {
-    return a + b;
-  }
-  @rpcRequest async long_process(rpc: RpcContext, a: number, b: number, c: number) {
-    rpc.invokeNotification('report_progress', 'Stage 1');
-    const client = rpc.getPeerProxy();
-    client.n.report_progress('Stage 2');
-    const swapped = await client.swapper('TestinG');
-    return [a * b * c, swapped];
-  }
-}
-
-/** The methods of the Python client (it serves the callback). */
-@serviceClass
-class PyClient {
-  progress: string[] = [];
-  @request swapper(txt: string) {
-    return [...txt].reverse().join('');
-  }
-  @notification report_progress(msg: string) {
-    this.progress.push(msg);
-  }
-}
 
 const codec = new JsonCodec();
 
