@@ -16,6 +16,33 @@ export interface ContextHost extends Caller {
 }
 
 /**
+ * The context host of a peer: explicit delegates to `peer` plus its batch
+ * sender. (A prototype-linked object would be shorter, but state written
+ * through it, such as the next request id, would land on the delegate
+ * instead of the peer.) @internal
+ */
+export function delegateTo(
+  peer: Omit<ContextHost, 'batchCall'>,
+  sendBatch: ContextHost['batchCall'],
+): ContextHost {
+  return {
+    get clientInfo() {
+      return peer.clientInfo;
+    },
+    get signal() {
+      return peer.signal;
+    },
+    close: () => peer.close(),
+    invokeRequest: (method, ...args) => peer.invokeRequest(method, ...args),
+    invokeNotification: (method, ...args) => peer.invokeNotification(method, ...args),
+    sendRequest: (method, params, options) => peer.sendRequest(method, params, options),
+    sendNotification: (method, params) => peer.sendNotification(method, params),
+    getPeerProxy: (options) => peer.getPeerProxy(options),
+    batchCall: sendBatch,
+  };
+}
+
+/**
  * Given to `@rpc*` handlers as their first argument. Offers everything a
  * peer offers for calling the other side, plus control over this request.
  */

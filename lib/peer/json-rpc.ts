@@ -35,12 +35,7 @@ export class JsonRpc extends RpcPeer {
   constructor(socket: Duplex, services?: object | null, options: JsonRpcOptions = {}) {
     const framing = resolveFraming(options.framing ?? 'rfc7464');
     super(socket, services, options, { codec: new JsonCodec(options.codec), framing, resyncOnDecodeError: true, checkNesting: true });
-    this.framingName = framing.name;
-    this.batchesAllowed = framing.supportsBatches !== false;
   }
-
-  private readonly framingName: string;
-  private readonly batchesAllowed: boolean;
 
   /**
    * Sends one JSON-RPC batch. Build it with a callback (`b.m(1)` adds a
@@ -55,8 +50,8 @@ export class JsonRpc extends RpcPeer {
 
   /** @internal */
   protected override sendBatch(build: BatchBuilder | ((b: BatchProxy) => void), options: BatchOptions = {}): Promise<unknown[] | null> {
-    if (this.framingName && !this.batchesAllowed) {
-      return Promise.reject(new TypeError(`batchCall: the framing "${this.framingName}" declares it cannot carry batches`));
+    if (this.framing.supportsBatches === false) {
+      return Promise.reject(new TypeError(`batchCall: the framing "${this.framing.name}" declares it cannot carry batches`));
     }
     let builder: BatchBuilder;
     if (build instanceof BatchBuilder) builder = build;

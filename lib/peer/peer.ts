@@ -13,16 +13,16 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { MessageCodec } from '../codec/codec';
-import { findExcessiveNesting } from '../codec/depth';
 import { ConnectionClosedError, EncodingError, InternalError, TooManyPendingRequests, connSuffix } from '../errors';
 import type { FrameDecoder, Framing } from '../framing/framing';
 import { connectionLogger } from '../logger';
-import { DispatchHost, Dispatcher, ResolvedHandler } from '../protocol/dispatcher';
-import { buildCall, buildError, Params, RequestId } from '../protocol/messages';
+import { DispatchHost, Dispatcher } from '../protocol/dispatcher';
+import { buildCall, buildError, isParams, Params, RequestId } from '../protocol/messages';
 import { PendingRequests } from '../protocol/pending';
-import { bindParams, handlerTable, HandlerSpec, isServiceInstance } from '../service/registry';
 import type { BatchBuilder, BatchProxy } from './batch';
-import { ContextHost, RpcContext } from './context';
+import { ContextHost, delegateTo, RpcContext } from './context';
+import { ServiceHandlers } from './handlers';
+import { InboundReader, ReaderHost } from './reader';
 import { PeerOptions, resolveOptions, ResolvedOptions } from './options';
 import { CallOptions, Caller, createPeerProxy, PeerProxy, ProxyOptions } from './proxy';
 
@@ -56,22 +56,16 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
   /** @internal */ protected readonly options: ResolvedOptions;
   /** @internal */ protected readonly pending: PendingRequests;
   /** @internal */ protected readonly codec: MessageCodec;
-  private readonly framing: Framing;
-  private readonly decoder: FrameDecoder;
+  /** @internal */ protected readonly framing: Framing;
+  private readonly reader: InboundReader;
   private readonly dispatcher: Dispatcher;
-  private readonly services: object | undefined;
-  private readonly handlers: ReadonlyMap<string, HandlerSpec> | undefined;
-  private readonly resolved = new Map<string, ResolvedHandler | null>();
+  private readonly handlers: ServiceHandlers;
   /** Created on first use of `signal`: most connections never ask, and close() is then cheaper. */
   private abortController: AbortController | undefined;
-  private readonly resyncOnDecodeError: boolean;
-  private readonly checkNesting: boolean;
   private closeReason: string | undefined;
   private nextId = 1;
   private corked = false;
   private congested = false;
-  private framesReceived = 0;
-  private partialFrameTimer: NodeJS.Timeout | undefined;
   private closedPromise: Promise<void>;
   private markClosed!: () => void;
 
@@ -84,26 +78,21 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     parts: WireParts,
   ) {
     super();
-    if (services !== undefined && services !== null && !isServiceInstance(services)) {
-      throw new TypeError('services must be an instance of a @serviceClass class');
-    }
     if (!socket || typeof socket.write !== 'function' || typeof socket.on !== 'function') {
       throw new TypeError('socket must be a Duplex stream');
     }
     this.options = resolveOptions(options);
     this.logger = connectionLogger(options.logger, this.options.connectionId);
-    this.services = services ?? undefined;
-    this.handlers = this.services ? handlerTable(this.services) : undefined;
+    this.handlers = new ServiceHandlers(services);
     this.codec = parts.codec;
     this.framing = parts.framing;
-    this.resyncOnDecodeError = parts.resyncOnDecodeError;
-    this.checkNesting = parts.checkNesting;
-    this.decoder = this.framing.createDecoder({ maxMessageSize: this.options.maxMessageSize });
+    const decoder = this.framing.createDecoder({ maxMessageSize: this.options.maxMessageSize });
     this.pending = new PendingRequests(this.options.connectionId);
     this.dispatcher = new Dispatcher(this.dispatchHost());
+    this.reader = new InboundReader(this.readerHost(decoder, parts));
     this.closedPromise = new Promise((resolve) => (this.markClosed = resolve));
 
-    socket.on('data', this.onData);
+    socket.on('data', this.reader.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onStreamClose);
     socket.on('error', this.onStreamError);
@@ -299,57 +288,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     this.socket.uncork();
   };
 
-  // ---- reading --------------------------------------------------------------------------------
-
-  private readonly onData = (chunk: Buffer): void => {
-    if (this.closeReason !== undefined) return;
-    const framesBefore = this.framesReceived;
-    try {
-      this.decoder.push(chunk, this.onFrame);
-    } catch (err) {
-      this.fail(err, 'unreadable input from the peer');
-      return;
-    }
-    // A frame begun must finish within partialFrameTimeout (slow-loris guard).
-    if (this.decoder.bufferedBytes > 0) {
-      // A frame completed in this chunk: the one now pending began here, so its clock restarts.
-      if (this.partialFrameTimer && this.framesReceived !== framesBefore) this.partialFrameTimer.refresh();
-      else if (!this.partialFrameTimer && this.options.partialFrameTimeout > 0 && this.closeReason === undefined) {
-        this.partialFrameTimer = setTimeout(this.onPartialFrameTimeout, this.options.partialFrameTimeout);
-        this.partialFrameTimer.unref();
-      }
-    } else if (this.partialFrameTimer) {
-      clearTimeout(this.partialFrameTimer);
-      this.partialFrameTimer = undefined;
-    }
-  };
-
-  private readonly onPartialFrameTimeout = (): void => {
-    this.partialFrameTimer = undefined;
-    const ms = this.options.partialFrameTimeout;
-    this.fail(new Error(`${this.decoder.bufferedBytes} bytes of a frame not completed within ${ms} ms`), 'partial frame timeout');
-  };
-
-  private readonly onFrame = (payload: Buffer): void => {
-    if (this.closeReason !== undefined) return;
-    this.framesReceived++;
-    let value: unknown;
-    if (this.checkNesting && findExcessiveNesting(payload, this.options.maxNestingDepth) >= 0) {
-      this.logger.warn({ bytes: payload.length }, 'message nested deeper than maxNestingDepth; answered -32700');
-      this.dispatcher.parseError(`nesting deeper than ${this.options.maxNestingDepth}`);
-      return;
-    }
-    try {
-      value = this.codec.decode(payload);
-    } catch (err) {
-      if (!this.resyncOnDecodeError) throw err;
-      this.logger.warn({ err }, 'payload did not parse; answered -32700');
-      this.dispatcher.parseError(err instanceof Error ? err.message : String(err));
-      return;
-    }
-    if (this.logger.isLevelEnabled('trace')) this.logger.trace({ message: value }, 'received');
-    this.dispatcher.dispatch(value);
-  };
+  // ---- stream events --------------------------------------------------------------------------
 
   private readonly onEnd = (): void => this.shutdown('the peer ended the stream');
   private readonly onStreamClose = (): void => this.shutdown('the stream closed');
@@ -377,8 +316,8 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     this.closeReason = reason;
     this.logger.debug({ reason }, 'connection closed');
     const socket = this.socket;
-    socket.removeListener('data', this.onData);
-    if (this.partialFrameTimer) clearTimeout(this.partialFrameTimer);
+    socket.removeListener('data', this.reader.onData);
+    this.reader.stop();
     this.dispatcher.dropQueued();
     if (this.pending.size > 0) this.pending.rejectAll((method) => this.closedError(method));
     this.abortController?.abort(new ConnectionClosedError(`connection closed (${reason})`));
@@ -393,6 +332,24 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     }
     this.markClosed();
     this.emit('close', reason);
+  }
+
+  private readerHost(decoder: FrameDecoder, parts: WireParts): ReaderHost {
+    const self = this;
+    return {
+      logger: this.logger,
+      codec: this.codec,
+      decoder,
+      dispatcher: this.dispatcher,
+      resyncOnDecodeError: parts.resyncOnDecodeError,
+      checkNesting: parts.checkNesting,
+      maxNestingDepth: this.options.maxNestingDepth,
+      partialFrameTimeout: this.options.partialFrameTimeout,
+      get closed() {
+        return self.closeReason !== undefined;
+      },
+      fail: (err, what) => this.fail(err, what),
+    };
   }
 
   private dispatchHost(): DispatchHost {
@@ -412,7 +369,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
       resumeReading: () => {
         if (this.closeReason === undefined) this.socket.resume();
       },
-      resolve: (method) => this.resolveHandler(method),
+      resolve: (method) => this.handlers.resolve(method),
       createContext: (method, id) => new RpcContext(this.contextHost(), method, id),
       send: (message) => this.sendReply(message),
       get closed() {
@@ -425,52 +382,9 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
 
   private contextHostCache: ContextHost | undefined;
 
-  /**
-   * What handler contexts call through: explicit delegates to this peer plus
-   * its protected batch sender. (A prototype-linked object would be shorter,
-   * but state written through it, such as the next id, would land on the
-   * delegate instead of the peer.)
-   */
+  /** What handler contexts call through (see {@link delegateTo}); one per connection. */
   private contextHost(): ContextHost {
-    if (!this.contextHostCache) {
-      const peer = this;
-      this.contextHostCache = {
-        get clientInfo() {
-          return peer.clientInfo;
-        },
-        get signal() {
-          return peer.signal;
-        },
-        close: () => peer.close(),
-        invokeRequest: (method, ...args) => peer.invokeRequest(method, ...args),
-        invokeNotification: (method, ...args) => peer.invokeNotification(method, ...args),
-        sendRequest: (method, params, options) => peer.sendRequest(method, params, options),
-        sendNotification: (method, params) => peer.sendNotification(method, params),
-        getPeerProxy: (options) => peer.getPeerProxy(options),
-        batchCall: (build, options) => peer.sendBatch(build, options),
-      };
-    }
-    return this.contextHostCache;
-  }
-
-  /** Finds and caches the invoker for a wire name. Only the decorated table is consulted. */
-  private resolveHandler(method: string): ResolvedHandler | undefined {
-    const cached = this.resolved.get(method);
-    if (cached !== undefined) return cached ?? undefined;
-    const spec = this.handlers?.get(method);
-    const services = this.services as Record<string | symbol, (...args: unknown[]) => unknown>;
-    const handler: ResolvedHandler | null = spec
-      ? {
-          kind: spec.kind,
-          withContext: spec.withContext,
-          invoke: spec.withContext
-            ? (params, ctx) => services[spec.propertyKey](ctx, ...bindParams(spec, params))
-            : (params) => services[spec.propertyKey](...bindParams(spec, params)),
-        }
-      : null;
-    // Unknown names are cached only while the cache is small: a peer cannot grow it by spraying names.
-    if (handler || this.resolved.size < 1024) this.resolved.set(method, handler);
-    return handler ?? undefined;
+    return (this.contextHostCache ??= delegateTo(this, (build, options) => this.sendBatch(build, options)));
   }
 
   /**
@@ -503,14 +417,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
 /** Rejects calls that cannot be valid before any id is spent. */
 function checkCall(method: string, params: unknown): void {
   if (typeof method !== 'string') throw new TypeError(`method must be a string, got ${typeof method}`);
-  if (params !== undefined && !Array.isArray(params) && !isPlainObject(params)) {
+  if (params !== undefined && !isParams(params)) {
     throw new TypeError(`params of "${method}" must be an array or a plain object`);
   }
 }
-
-function isPlainObject(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-

@@ -43,7 +43,8 @@ export function readId(id: unknown): RequestId | null | undefined {
   return undefined;
 }
 
-function isParams(p: unknown): p is Params {
+/** True for a valid `params` value: an array or a plain object. */
+export function isParams(p: unknown): p is Params {
   return typeof p === 'object' && p !== null && (Array.isArray(p) || isPlainObject(p));
 }
 
@@ -60,7 +61,7 @@ export function classify(value: unknown, versionKey: string): Incoming {
   const m = value as Record<string, unknown>;
   const hasId = m.id !== undefined;
   const id = readId(m.id);
-  if (m.method === undefined && (m.result !== undefined || m.error !== undefined || 'result' in m)) {
+  if (m.method === undefined && ('result' in m || m.error !== undefined)) {
     if (m[versionKey] !== '2.0') return { kind: 'bad-response', reason: `response without "${versionKey}": "2.0"` };
     if (id === undefined) return { kind: 'bad-response', reason: 'response with an id of the wrong type' };
     if ('result' in m && m.error !== undefined) return { kind: 'bad-response', reason: 'response with both result and error' };
