@@ -203,6 +203,11 @@ export class ContentLengthFraming implements Framing {
     const length = payloadLength(payload);
     return wrapPayload(`Content-Length: ${length}\r\n\r\n`, payload, undefined, length);
   }
+
+  /** {@inheritDoc Framing.encodeText} */
+  encodeText(payload: string): string {
+    return `Content-Length: ${Buffer.byteLength(payload, 'utf8')}\r\n\r\n${payload}`;
+  }
 }
 
 /** The shared {@link ContentLengthFraming} instance. */

@@ -179,6 +179,11 @@ export class FramelessFraming implements Framing {
   encode(payload: string | Buffer): Buffer {
     return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   }
+
+  /** {@inheritDoc Framing.encodeText} */
+  encodeText(payload: string): string {
+    return payload;
+  }
 }
 
 /** The shared {@link FramelessFraming} instance. */

@@ -56,6 +56,15 @@ export interface Framing {
    */
   encode(payload: string | Buffer): Buffer;
   /**
+   * Optional: the same frame as {@link Framing.encode} for a JSON text,
+   * returned as a string. Peers prefer it when present, because a string
+   * goes to the socket as it is and is encoded to UTF-8 once, inside the
+   * socket's write, instead of first being copied into a Buffer here.
+   * `Buffer.from(encodeText(t), 'utf8')` must equal `encode(t)`, and it
+   * must throw wherever `encode` would.
+   */
+  encodeText?(payload: string): string;
+  /**
    * True when the framing can carry a top-level JSON array (a batch).
    * Python bsonrpc's frameless reader needs each message to begin with `{`,
    * but this library's frameless splitter reads arrays too.

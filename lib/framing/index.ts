@@ -60,6 +60,9 @@ export function resolveFraming(nameOrObject: string | Framing): Framing {
   if (typeof nameOrObject === 'object' && nameOrObject !== null) {
     const candidate = nameOrObject as Partial<Record<keyof Framing, unknown>>;
     const missing = (['createDecoder', 'encode'] as const).filter((m) => typeof candidate[m] !== 'function');
+    if (candidate.encodeText !== undefined && typeof candidate.encodeText !== 'function') {
+      throw new TypeError('invalid framing object: encodeText is set but is not a function');
+    }
     if (missing.length === 0) return nameOrObject;
     throw new TypeError(`invalid framing object: ${missing.map((m) => `${m}()`).join(' and ')} missing; a framing needs createDecoder(options) and encode(payload)`);
   }

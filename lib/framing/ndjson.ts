@@ -88,6 +88,14 @@ export class NdjsonFraming implements Framing {
     }
     return wrapPayload('', payload, LF);
   }
+
+  /** {@inheritDoc Framing.encodeText} */
+  encodeText(payload: string): string {
+    if (payload.indexOf('\n') !== -1) {
+      throw new EncodingError('ndjson: the JSON text contains a raw line feed; the codec must produce compact JSON');
+    }
+    return payload + '\n';
+  }
 }
 
 /** The shared {@link NdjsonFraming} instance. */

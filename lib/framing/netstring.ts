@@ -144,6 +144,11 @@ export class NetstringFraming implements Framing {
     const length = payloadLength(payload);
     return wrapPayload(`${length}:`, payload, COMMA, length);
   }
+
+  /** {@inheritDoc Framing.encodeText} */
+  encodeText(payload: string): string {
+    return `${Buffer.byteLength(payload, 'utf8')}:${payload},`;
+  }
 }
 
 /** The shared {@link NetstringFraming} instance. */

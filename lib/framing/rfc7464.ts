@@ -117,6 +117,14 @@ export class Rfc7464Framing implements Framing {
     }
     return wrapPayload('\x1e', payload, LF);
   }
+
+  /** {@inheritDoc Framing.encodeText} */
+  encodeText(payload: string): string {
+    if (payload.indexOf('\n') !== -1) {
+      throw new EncodingError('rfc7464: the JSON text contains a raw line feed; the codec must produce compact JSON');
+    }
+    return '\x1e' + payload + '\n';
+  }
 }
 
 /** The shared {@link Rfc7464Framing} instance. */

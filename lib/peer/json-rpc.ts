@@ -64,7 +64,7 @@ export class JsonRpc extends RpcPeer {
 
     const ids: RequestId[] = [];
     const methods: string[] = [];
-    let frame: Buffer;
+    let frame: string | Buffer;
     try {
       this.checkPendingLimit(builder.items[0].method, builder.items.filter((i) => i.kind === 'request').length);
       const messages = builder.items.map((item) => {

@@ -62,7 +62,10 @@ export interface PeerOptions {
   partialFrameTimeout?: number;
   /**
    * Bytes this side may have queued for a peer that does not read; past it
-   * the connection closes ("peer is not reading"). Default 64 MiB.
+   * the connection closes ("peer is not reading"). Measured as the stream
+   * counts its queue (`writableLength`): text frames are queued as strings,
+   * so for them it counts UTF-16 units, which for non-ASCII text may be up
+   * to 3 bytes each. Default 64 MiB.
    */
   maxWriteBuffer?: number;
 }

@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import type { MessageCodec } from '../codec/codec';
 import { ConnectionClosedError, EncodingError, InternalError, TooManyPendingRequests, connSuffix } from '../errors';
 import type { FrameDecoder, Framing } from '../framing/framing';
-import { connectionLogger } from '../logger';
+import { ConnectionLogger } from '../logger';
 import { DispatchHost, Dispatcher } from '../protocol/dispatcher';
 import { buildCall, buildError, isParams, Params, RequestId } from '../protocol/messages';
 import { PendingRequests } from '../protocol/pending';
@@ -38,6 +38,15 @@ export interface WireParts {
 
 /** How long `close()` lets queued bytes drain before destroying the stream. */
 const CLOSE_DRAIN_MS = 2000;
+/**
+ * Most frames one tick's cork holds before they are sent. Coalescing a whole
+ * tick's burst into one writev saves syscalls, but holding, say, 256
+ * pipelined answers until the last is ready makes the two ends take turns:
+ * the other side idles while this one encodes. Flushing every 32 frames lets
+ * it start on the first answers meanwhile; measured in `npm run bench`
+ * (pipe), 32 more than doubled throughput against flushing once per tick.
+ */
+const FLUSH_EVERY = 32;
 
 /** The events a peer emits. */
 export interface PeerEvents {
@@ -51,8 +60,7 @@ export interface PeerEvents {
  * Shared implementation of `JsonRpc` and `BsonRpc`. Not constructed directly.
  */
 export abstract class RpcPeer extends EventEmitter implements Caller {
-  /** The connection's logger: `options.logger.child({ connectionId })`. */
-  readonly logger: Logger;
+  /** @internal */ protected readonly log: ConnectionLogger;
   /** @internal */ protected readonly options: ResolvedOptions;
   /** @internal */ protected readonly pending: PendingRequests;
   /** @internal */ protected readonly codec: MessageCodec;
@@ -65,6 +73,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
   private closeReason: string | undefined;
   private nextId = 1;
   private corked = false;
+  private corkedWrites = 0;
   private congested = false;
   private closedPromise: Promise<void>;
   private markClosed!: () => void;
@@ -82,7 +91,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
       throw new TypeError('socket must be a Duplex stream');
     }
     this.options = resolveOptions(options);
-    this.logger = connectionLogger(options.logger, this.options.connectionId);
+    this.log = new ConnectionLogger(options.logger, this.options.connectionId);
     this.handlers = new ServiceHandlers(services);
     this.codec = parts.codec;
     this.framing = parts.framing;
@@ -97,6 +106,15 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     socket.on('close', this.onStreamClose);
     socket.on('error', this.onStreamError);
     if (socket.destroyed) queueMicrotask(() => this.shutdown('stream already destroyed'));
+  }
+
+  /**
+   * The connection's logger: `options.logger.child({ connectionId })` (or
+   * the default logger's child). Made on first use; the peer's own lines
+   * make it only when their level is enabled.
+   */
+  get logger(): Logger {
+    return this.log.logger;
   }
 
   /** True once the connection is closed, by either side. */
@@ -141,7 +159,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
    */
   sendRequest(method: string, params?: Params, options: CallOptions = {}): Promise<unknown> {
     if (this.closeReason !== undefined) return Promise.reject(this.closedError(method));
-    let frame: Buffer;
+    let frame: string | Buffer;
     let id: RequestId;
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     try {
@@ -246,9 +264,16 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     return id;
   }
 
-  /** Encodes a message into a frame; `EncodingError` when it cannot be carried. @internal */
-  protected encodeFrame(message: unknown): Buffer {
-    return this.framing.encode(this.codec.encode(message));
+  /**
+   * Encodes a message into a frame; `EncodingError` when it cannot be
+   * carried. Text stays a string when the framing can frame it as one.
+   * @internal
+   */
+  protected encodeFrame(message: unknown): string | Buffer {
+    const payload = this.codec.encode(message);
+    const framing = this.framing;
+    if (typeof payload === 'string' && framing.encodeText !== undefined) return framing.encodeText(payload);
+    return framing.encode(payload);
   }
 
   /**
@@ -256,13 +281,18 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
    * `writev` when the tick ends: a burst of calls costs one syscall.
    * @internal
    */
-  protected write(frame: Buffer): void {
+  protected write(frame: string | Buffer): void {
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
     if (!this.corked) {
       this.corked = true;
+      this.corkedWrites = 1;
       socket.cork();
       process.nextTick(this.uncork);
+    } else if (++this.corkedWrites > FLUSH_EVERY) {
+      this.corkedWrites = 1;
+      socket.uncork();
+      socket.cork();
     }
     if (!socket.write(frame) && !this.congested) {
       this.congested = true;
@@ -293,14 +323,14 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
   private readonly onEnd = (): void => this.shutdown('the peer ended the stream');
   private readonly onStreamClose = (): void => this.shutdown('the stream closed');
   private readonly onStreamError = (err: Error): void => {
-    this.logger.info({ err }, 'stream error');
+    this.log.info({ err }, 'stream error');
     this.shutdown(`stream error: ${err.message}`);
   };
 
   /** Logs bad input with its reason, tells listeners, and closes. */
   private fail(err: unknown, what: string): void {
     const error = err instanceof Error ? err : new Error(String(err));
-    this.logger.warn({ err: error }, `${what}; closing the connection`);
+    this.log.warn({ err: error }, `${what}; closing the connection`);
     this.report(error);
     this.shutdown(`${what}: ${error.message}`);
   }
@@ -308,13 +338,13 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
   /** Emits `'error'` when someone listens; otherwise only logs (never an unhandled 'error'). */
   private report(error: Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else this.logger.debug({ err: error }, 'protocol error (no error listener)');
+    else this.log.debug({ err: error }, 'protocol error (no error listener)');
   }
 
   private shutdown(reason: string): void {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
-    this.logger.debug({ reason }, 'connection closed');
+    this.log.debug({ reason }, 'connection closed');
     const socket = this.socket;
     socket.removeListener('data', this.reader.onData);
     this.reader.stop();
@@ -337,7 +367,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
   private readerHost(decoder: FrameDecoder, parts: WireParts): ReaderHost {
     const self = this;
     return {
-      logger: this.logger,
+      logger: this.log,
       codec: this.codec,
       decoder,
       dispatcher: this.dispatcher,
@@ -357,7 +387,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     return {
       versionKey: this.codec.versionKey,
       pending: this.pending,
-      logger: this.logger,
+      logger: this.log,
       requestConcurrency: this.options.concurrentRequestHandling ? this.options.maxConcurrentRequests : 1,
       notificationConcurrency: this.options.concurrentNotificationHandling ? this.options.maxConcurrentRequests : 1,
       maxQueued: this.options.maxQueuedMessages,
@@ -393,12 +423,12 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
    */
   private sendReply(message: unknown): void {
     if (this.closeReason !== undefined) return;
-    let frame: Buffer;
+    let frame: string | Buffer;
     try {
       frame = this.encodeFrame(message);
     } catch (err) {
       if (!(err instanceof EncodingError)) throw err;
-      this.logger.warn({ err }, 'a response could not be encoded; answering -32603');
+      this.log.warn({ err }, 'a response could not be encoded; answering -32603');
       const fix = (m: unknown): unknown => {
         const r = m as Record<string, unknown>;
         try {

@@ -4,7 +4,7 @@
  * partial-frame clock). It does not own the stream or decide to close:
  * unreadable input goes to `fail`, which the peer turns into a clean close.
  */
-import type { Logger } from 'pino';
+import type { ConnectionLogger } from '../logger';
 import type { MessageCodec } from '../codec/codec';
 import { findExcessiveNesting } from '../codec/depth';
 import type { FrameDecoder } from '../framing/framing';
@@ -12,7 +12,7 @@ import type { Dispatcher } from '../protocol/dispatcher';
 
 /** What the reader needs from its peer. @internal */
 export interface ReaderHost {
-  readonly logger: Logger;
+  readonly logger: ConnectionLogger;
   readonly codec: MessageCodec;
   readonly decoder: FrameDecoder;
   readonly dispatcher: Dispatcher;

@@ -7,7 +7,7 @@
  * stream, the codec, or how handlers are found: the peer supplies those
  * through {@link DispatchHost}.
  */
-import type { Logger } from 'pino';
+import type { ConnectionLogger } from '../logger';
 import { ErrorCodes, InvalidRequest, MethodNotFound, PeerError, toWireError } from '../errors';
 import { buildError, buildResult, classify, Incoming, Params, RequestId } from './messages';
 import { PendingRequests } from './pending';
@@ -37,7 +37,7 @@ export interface HandlerContext {
 export interface DispatchHost {
   readonly versionKey: string;
   readonly pending: PendingRequests;
-  readonly logger: Logger;
+  readonly logger: ConnectionLogger;
   /** Request handlers that may run at once (1 = serial, in arrival order). */
   readonly requestConcurrency: number;
   /** Notification handlers that may run at once (1 = serial, in arrival order). */

@@ -68,6 +68,7 @@ describe('resolveFraming', () => {
     ['an object without methods', {}, 'invalid framing object: createDecoder() and encode() missing'],
     ['an object without encode', { createDecoder: () => null }, 'invalid framing object: encode() missing'],
     ['methods that are not functions', { createDecoder: 1, encode: 'x' }, 'createDecoder() and encode() missing'],
+    ['encodeText that is not a function', { createDecoder: () => null, encode: () => Buffer.alloc(0), encodeText: 'x' } as object, 'encodeText is set but is not a function'],
     ['null', null, 'invalid framing null'],
     ['undefined', undefined, 'invalid framing undefined'],
     ['a number', 42, 'invalid framing number 42'],

@@ -63,6 +63,29 @@ describe.each(cases)('$framing.name framing', ({ framing, messages }) => {
     }
   });
 
+  test('encodeText, where offered, is encode as a string (same bytes, same refusals)', () => {
+    if (framing.encodeText === undefined) {
+      expect(framing).toBe(bsonLengthFraming); // every JSON framing offers it
+      return;
+    }
+    const encodeText = framing.encodeText.bind(framing);
+    for (const m of messages) {
+      expect(Buffer.from(encodeText(m.input as string), 'utf8')).toEqual(framing.encode(m.input));
+    }
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'grapheme' }), fc.constantFrom('[1,\n2]', '\n', '{"a":"\r\n"}')), (text) => {
+        let bytes: Buffer | Error;
+        try {
+          bytes = framing.encode(text);
+        } catch (err) {
+          bytes = err as Error;
+        }
+        if (bytes instanceof Error) expect(() => encodeText(text)).toThrow(bytes.message);
+        else expect(Buffer.from(encodeText(text), 'utf8')).toEqual(bytes);
+      }),
+    );
+  });
+
   test('all frames in one chunk', () => {
     expect(decodeWith(framing, [stream])).toEqual(expected);
   });
