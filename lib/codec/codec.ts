@@ -11,6 +11,12 @@ export interface MessageCodec {
   readonly versionKey: 'jsonrpc' | 'bsonrpc';
   /** True when a top-level array (batch) can be carried. */
   readonly supportsBatches: boolean;
+  /**
+   * True when every text `encode` returns is compact JSON: no raw line
+   * feed anywhere (the built-in `JSON.stringify` guarantees it). Line-based
+   * framings then need not scan a text for one before framing it.
+   */
+  readonly compactText?: boolean;
   /** Encodes one message (or batch array). Throws `EncodingError`; nothing is sent then. */
   encode(message: unknown): string | Buffer;
   /** Decodes one payload. Throws `DecodingError` (the peer answers -32700 for JSON). */

@@ -62,8 +62,13 @@ export interface Framing {
    * socket's write, instead of first being copied into a Buffer here.
    * `Buffer.from(encodeText(t), 'utf8')` must equal `encode(t)`, and it
    * must throw wherever `encode` would.
+   *
+   * `compact` is true when the codec guarantees the text holds no raw line
+   * feed (the codec's `compactText`); a line-based framing may then
+   * skip looking for one. (Scanning a fresh 1 MiB `JSON.stringify` result
+   * costs about as much as encoding it to UTF-8.)
    */
-  encodeText?(payload: string): string;
+  encodeText?(payload: string, compact?: boolean): string;
   /**
    * True when the framing can carry a top-level JSON array (a batch).
    * Python bsonrpc's frameless reader needs each message to begin with `{`,

@@ -90,8 +90,8 @@ export class NdjsonFraming implements Framing {
   }
 
   /** {@inheritDoc Framing.encodeText} */
-  encodeText(payload: string): string {
-    if (payload.indexOf('\n') !== -1) {
+  encodeText(payload: string, compact?: boolean): string {
+    if (compact !== true && payload.indexOf('\n') !== -1) {
       throw new EncodingError('ndjson: the JSON text contains a raw line feed; the codec must produce compact JSON');
     }
     return payload + '\n';

@@ -119,8 +119,8 @@ export class Rfc7464Framing implements Framing {
   }
 
   /** {@inheritDoc Framing.encodeText} */
-  encodeText(payload: string): string {
-    if (payload.indexOf('\n') !== -1) {
+  encodeText(payload: string, compact?: boolean): string {
+    if (compact !== true && payload.indexOf('\n') !== -1) {
       throw new EncodingError('rfc7464: the JSON text contains a raw line feed; the codec must produce compact JSON');
     }
     return '\x1e' + payload + '\n';

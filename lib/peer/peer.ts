@@ -272,7 +272,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
   protected encodeFrame(message: unknown): string | Buffer {
     const payload = this.codec.encode(message);
     const framing = this.framing;
-    if (typeof payload === 'string' && framing.encodeText !== undefined) return framing.encodeText(payload);
+    if (typeof payload === 'string' && framing.encodeText !== undefined) return framing.encodeText(payload, this.codec.compactText === true);
     return framing.encode(payload);
   }
 

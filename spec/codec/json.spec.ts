@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { JsonCodec, type JsonTextCodec } from '../../lib/codec/json';
@@ -109,6 +110,36 @@ describe('JsonCodec', () => {
     expect(caught).toBeInstanceOf(CodecError);
     expect((caught as Error).message).toMatch(/^invalid JSON: /);
     expect((caught as Error).cause).toBeInstanceOf(SyntaxError);
+  });
+
+  describe('text decoding (large payloads take an ASCII fast path)', () => {
+    // A parse that returns its input shows exactly which string decode produced.
+    const seeText = new JsonCodec({ parse: (text) => text, stringify: JSON.stringify });
+
+    test.each([
+      ['small ASCII', Buffer.from('{"a":"b"}')],
+      ['large ASCII', Buffer.from(JSON.stringify({ s: 'x'.repeat(10_000) }))],
+      ['large, one multi-byte character at the very end', Buffer.from(JSON.stringify({ s: 'x'.repeat(10_000) + 'é' }))],
+      ['large, invalid UTF-8 in the middle', Buffer.concat([Buffer.alloc(5000, 0x61), Buffer.from([0xc3, 0x28, 0xff]), Buffer.alloc(5000, 0x62)])],
+    ])('%s decodes exactly as UTF-8', (_label, payload) => {
+      expect(seeText.decode(payload)).toBe(payload.toString('utf8'));
+    });
+
+    test('any bytes, around the size where the fast path starts, decode as UTF-8', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 4000, maxLength: 4200 }), fc.boolean(), (bytes, ascii) => {
+          const payload = Buffer.from(ascii ? bytes.map((b) => b & 0x7f) : bytes);
+          expect(seeText.decode(payload)).toBe(payload.toString('utf8'));
+        }),
+        { numRuns: 200 },
+      );
+    });
+  });
+
+  test('compactText: promised with the built-in JSON only', () => {
+    expect(new JsonCodec().compactText).toBe(true);
+    expect(new JsonCodec(JSON).compactText).toBe(true);
+    expect(new JsonCodec({ parse: JSON.parse, stringify: (v) => JSON.stringify(v, null, 2) }).compactText).toBe(false);
   });
 
   describe('with a replacement JSON implementation', () => {

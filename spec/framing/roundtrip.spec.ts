@@ -81,7 +81,10 @@ describe.each(cases)('$framing.name framing', ({ framing, messages }) => {
           bytes = err as Error;
         }
         if (bytes instanceof Error) expect(() => encodeText(text)).toThrow(bytes.message);
-        else expect(Buffer.from(encodeText(text), 'utf8')).toEqual(bytes);
+        else {
+          expect(Buffer.from(encodeText(text), 'utf8')).toEqual(bytes);
+          expect(Buffer.from(encodeText(text, true), 'utf8')).toEqual(bytes);
+        }
       }),
     );
   });

@@ -86,6 +86,17 @@ describe('writes', () => {
     },
   );
 
+  test.each(['rfc7464', 'ndjson'] as const)('over %s a pretty-printing codec is still refused (no scan is skipped for it)', async (framing) => {
+    const socket = new Recorder();
+    const pretty = { parse: JSON.parse, stringify: (v: unknown) => JSON.stringify(v, null, 2) };
+    const rpc = new JsonRpc(socket, new Nothing(), { framing, codec: pretty });
+    expect(() => rpc.invokeNotification('x', 1)).toThrow(/raw line feed/);
+    await expect(rpc.invokeRequest('x', 1)).rejects.toThrow(/raw line feed/);
+    await tick();
+    expect(socket.calls).toEqual([]);
+    rpc.close();
+  });
+
   test('a custom framing without encodeText still gets its Buffer written', async () => {
     const socket = new Recorder();
     const framing = {
