@@ -246,7 +246,12 @@ export class Dispatcher {
       this.host.logger.debug({ method }, 'method not found');
       return done(buildError(this.host.versionKey, id, new MethodNotFound().toJSON()));
     }
-    this.admit(this.requestQueue, (settled) => this.run(method, id, handler, params, done, settled));
+    const q = this.requestQueue;
+    // Fast path: a free slot and nobody waiting: run now, no closure, no queue bookkeeping.
+    if (this.canStart(q)) {
+      q.active++;
+      this.run(method, id, handler, params, done, q.release);
+    } else this.enqueue(q, (settled) => this.run(method, id, handler, params, done, settled));
   }
 
   private notification(method: string, params: Params | undefined): void {
@@ -255,21 +260,24 @@ export class Dispatcher {
       this.host.logger.warn({ method }, 'notification to no notification handler dropped');
       return;
     }
-    this.admit(this.notificationQueue, (settled) => this.run(method, undefined, handler, params, undefined, settled));
+    const q = this.notificationQueue;
+    if (this.canStart(q)) {
+      q.active++;
+      this.run(method, undefined, handler, params, undefined, q.release);
+    } else this.enqueue(q, (settled) => this.run(method, undefined, handler, params, undefined, settled));
+  }
+
+  /** True when a message may start now: a free slot, nobody waiting before it, and (for requests) no congestion. */
+  private canStart(q: WorkQueue): boolean {
+    return q.size === 0 && q.active < q.limit && !q.pumping && !(q === this.requestQueue && this.host.congested);
   }
 
   /**
-   * Starts a task now when a slot is free and nothing waits before it;
-   * otherwise queues it. A queue past `maxQueued` pauses reading: the
-   * kernel's buffers then push back on a peer that floods.
+   * Queues a task that could not start at once. A queue past `maxQueued`
+   * pauses reading: the kernel's buffers then push back on a peer that
+   * floods.
    */
-  private admit(q: WorkQueue, task: Task): void {
-    // Fast path: a free slot and nobody waiting: run now, no queue bookkeeping.
-    if (q.size === 0 && q.active < q.limit && !q.pumping && !(q === this.requestQueue && this.host.congested)) {
-      q.active++;
-      task(q.release);
-      return;
-    }
+  private enqueue(q: WorkQueue, task: Task): void {
     q.push(task);
     this.pump(q);
     if (q.size >= this.host.maxQueued && !this.readingPaused) {
