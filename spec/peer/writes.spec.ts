@@ -1,7 +1,7 @@
 /**
  * How a peer hands frames to its stream: the writes of one tick leave
- * together (one writev), but never more than 32 frames wait for the tick to
- * end, and text framings hand the stream strings (encoded once, by the
+ * together (one writev), but once 4 KiB wait they go without waiting for
+ * the tick to end, and text framings hand the stream strings (encoded once, by the
  * stream) rather than Buffers. Observed through a Duplex that records every
  * _write/_writev call: counts and order, not timing.
  */
@@ -22,6 +22,10 @@ class Recorder extends Duplex {
   override _writev(chunks: Array<{ chunk: string | Buffer }>, cb: (err?: Error | null) => void): void {
     this.calls.push(chunks.map((c) => c.chunk));
     cb();
+  }
+  /** Bytes each write call carried (strings counted as the stream counts them). */
+  sizes(): number[] {
+    return this.calls.map((c) => c.reduce((n, x) => n + x.length, 0));
   }
   /** Every frame written so far, as text, in order. */
   frames(): string[] {
@@ -45,16 +49,34 @@ describe('writes', () => {
     rpc.close();
   });
 
-  test('a long burst is flushed every 32 frames, in order, nothing lost', async () => {
+  test('a long burst is flushed in pieces of about 4 KiB, in order, nothing lost', async () => {
     const socket = new Recorder();
     const rpc = new JsonRpc(socket, new Nothing(), { framing: 'ndjson' });
-    for (let i = 0; i < 100; i++) rpc.invokeNotification('n', i);
-    // The first 96 are already on their way while the tick still runs.
-    expect(socket.calls.map((c) => c.length)).toEqual([32, 32, 32]);
+    const n = 1000; // ~40 bytes each: ~40 KiB in one tick
+    for (let i = 0; i < n; i++) rpc.invokeNotification('n', i);
+    // Most of the burst is on its way while the tick still runs.
+    const early = socket.calls.length;
+    expect(early).toBeGreaterThanOrEqual(8);
     await tick();
-    expect(socket.calls.map((c) => c.length)).toEqual([32, 32, 32, 4]);
+    const sizes = socket.sizes();
+    expect(sizes.length).toBe(early + 1);
+    const frame = 50; // no frame here is longer
+    for (const size of sizes.slice(0, -1)) {
+      expect(size).toBeGreaterThanOrEqual(4096);
+      expect(size).toBeLessThan(4096 + frame);
+    }
     const ids = socket.frames().map((f) => JSON.parse(f).params[0]);
-    expect(ids).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(ids).toEqual(Array.from({ length: n }, (_, i) => i));
+    rpc.close();
+  });
+
+  test('a burst under 4 KiB waits for the end of the tick and leaves whole', async () => {
+    const socket = new Recorder();
+    const rpc = new JsonRpc(socket, new Nothing(), { framing: 'ndjson' });
+    for (let i = 0; i < 50; i++) rpc.invokeNotification('n', i);
+    expect(socket.calls).toEqual([]);
+    await tick();
+    expect(socket.calls.map((c) => c.length)).toEqual([50]);
     rpc.close();
   });
 
@@ -116,10 +138,13 @@ describe('writes', () => {
   test('BsonRpc writes Buffers, flushed by the same rule', async () => {
     const socket = new Recorder();
     const rpc = new BsonRpc(socket, new Nothing());
-    for (let i = 0; i < 40; i++) rpc.invokeNotification('n', i);
+    for (let i = 0; i < 300; i++) rpc.invokeNotification('n', i);
     await tick();
-    expect(socket.calls.map((c) => c.length)).toEqual([32, 8]);
+    const sizes = socket.sizes();
+    expect(sizes.length).toBeGreaterThanOrEqual(2);
+    for (const size of sizes.slice(0, -1)) expect(size).toBeGreaterThanOrEqual(4096);
     expect(socket.calls.flat().every((c) => Buffer.isBuffer(c))).toBe(true);
+    expect(socket.calls.flat().length).toBe(300);
     rpc.close();
   });
 });
