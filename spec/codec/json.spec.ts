@@ -121,6 +121,7 @@ describe('JsonCodec', () => {
       ['large ASCII', Buffer.from(JSON.stringify({ s: 'x'.repeat(10_000) }))],
       ['large, one multi-byte character at the very end', Buffer.from(JSON.stringify({ s: 'x'.repeat(10_000) + 'é' }))],
       ['large, invalid UTF-8 in the middle', Buffer.concat([Buffer.alloc(5000, 0x61), Buffer.from([0xc3, 0x28, 0xff]), Buffer.alloc(5000, 0x62)])],
+      ['over 1 MB of ASCII (decoded as UTF-8: see ASCII_UNTIL)', Buffer.from(JSON.stringify({ s: 'x'.repeat(1_100_000) }))],
     ])('%s decodes exactly as UTF-8', (_label, payload) => {
       expect(seeText.decode(payload)).toBe(payload.toString('utf8'));
     });
