@@ -1,9 +1,9 @@
 /**
  * Newline-delimited JSON: one JSON text per line.
  */
-import { EncodingError, FramingError } from '../errors';
+import { FramingError } from '../errors';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, checkMaxMessageSize, wrapPayload } from './partial-frame';
+import { PartialFrame, checkMaxMessageSize, refuseRawLineFeed, wrapPayload } from './partial-frame';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -82,18 +82,13 @@ export class NdjsonFraming implements Framing {
    * (pretty-printed JSON from a custom codec), which would split it.
    */
   encode(payload: string | Buffer): Buffer {
-    const hasLf = typeof payload === 'string' ? payload.indexOf('\n') !== -1 : payload.indexOf(LF) !== -1;
-    if (hasLf) {
-      throw new EncodingError('ndjson: the JSON text contains a raw line feed; the codec must produce compact JSON');
-    }
+    refuseRawLineFeed('ndjson', payload);
     return wrapPayload('', payload, LF);
   }
 
   /** {@inheritDoc Framing.encodeText} */
   encodeText(payload: string, compact?: boolean): string {
-    if (compact !== true && payload.indexOf('\n') !== -1) {
-      throw new EncodingError('ndjson: the JSON text contains a raw line feed; the codec must produce compact JSON');
-    }
+    if (compact !== true) refuseRawLineFeed('ndjson', payload);
     return payload + '\n';
   }
 }

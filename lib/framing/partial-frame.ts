@@ -4,6 +4,7 @@
  *
  * @internal Not part of the public surface; custom framings write their own.
  */
+import { EncodingError } from '../errors';
 
 /**
  * Pieces smaller than this are copied into a scratch buffer instead of being
@@ -115,6 +116,17 @@ export function checkMaxMessageSize(framing: string, value: unknown): number {
 export function describeByte(byte: number): string {
   const hex = `0x${byte.toString(16).padStart(2, '0')}`;
   return byte >= 0x20 && byte < 0x7f ? `${hex} ('${String.fromCharCode(byte)}')` : hex;
+}
+
+/**
+ * Throws `EncodingError` when a JSON text holds a raw line feed: a framing
+ * that ends frames at LF (ndjson, and rfc7464 as Python reads it) would cut
+ * it in two. Only a custom codec that pretty-prints can produce one.
+ */
+export function refuseRawLineFeed(framing: string, payload: string | Buffer): void {
+  if (typeof payload === 'string' ? payload.indexOf('\n') !== -1 : payload.indexOf(0x0a) !== -1) {
+    throw new EncodingError(`${framing}: the JSON text contains a raw line feed; the codec must produce compact JSON`);
+  }
 }
 
 /** The UTF-8 size of a payload in bytes. */

@@ -2,9 +2,9 @@
  * RFC 7464 JSON text sequences: each message is `0x1E <JSON text> 0x0A`.
  * The default framing, and the default of Python bsonrpc's `JSONRpc`.
  */
-import { EncodingError, FramingError } from '../errors';
+import { FramingError } from '../errors';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, checkMaxMessageSize, wrapPayload } from './partial-frame';
+import { PartialFrame, checkMaxMessageSize, refuseRawLineFeed, wrapPayload } from './partial-frame';
 
 const RS = 0x1e;
 const LF = 0x0a;
@@ -111,18 +111,13 @@ export class Rfc7464Framing implements Framing {
    * first LF, so such a frame would be cut in two on the other side.
    */
   encode(payload: string | Buffer): Buffer {
-    const hasLf = typeof payload === 'string' ? payload.indexOf('\n') !== -1 : payload.indexOf(LF) !== -1;
-    if (hasLf) {
-      throw new EncodingError('rfc7464: the JSON text contains a raw line feed; the codec must produce compact JSON');
-    }
+    refuseRawLineFeed('rfc7464', payload);
     return wrapPayload('\x1e', payload, LF);
   }
 
   /** {@inheritDoc Framing.encodeText} */
   encodeText(payload: string, compact?: boolean): string {
-    if (compact !== true && payload.indexOf('\n') !== -1) {
-      throw new EncodingError('rfc7464: the JSON text contains a raw line feed; the codec must produce compact JSON');
-    }
+    if (compact !== true) refuseRawLineFeed('rfc7464', payload);
     return '\x1e' + payload + '\n';
   }
 }
