@@ -45,7 +45,7 @@
 import type { DeserializeOptions, SerializeOptions } from 'bson';
 import type * as JsBson from 'bson';
 import { DecodingError, EncodingError } from '../errors';
-import type { MessageCodec } from './codec';
+import { errorText, type MessageCodec } from './codec';
 
 // js-bson is loaded on first use, so a process that only speaks JSON-RPC
 // never pays its ~4 MiB of memory and start-up time.
@@ -98,14 +98,14 @@ export class BsonCodec implements MessageCodec {
         const where = err.path.length ? ` at ${formatPath(err.path)}` : '';
         throw new EncodingError(`cannot encode message as BSON: ${err.message}${where}`);
       }
-      throw new EncodingError(`cannot encode message as BSON: ${describe(err)}`, { cause: err });
+      throw new EncodingError(`cannot encode message as BSON: ${errorText(err)}`, { cause: err });
     }
     // What a top-level toJSON() returned need not be a document either.
     if (!isDocument(document)) throw notADocument(document);
     try {
       return this.library ? toBuffer(this.library.serialize(document)) : serializeChecked(document);
     } catch (err) {
-      throw new EncodingError(`cannot encode message as BSON: ${describe(err)}`, { cause: err });
+      throw new EncodingError(`cannot encode message as BSON: ${errorText(err)}`, { cause: err });
     }
   }
 
@@ -116,7 +116,7 @@ export class BsonCodec implements MessageCodec {
       document = this.library ? this.library.deserialize(payload) : jsBson().deserialize(payload, DESERIALIZE_OPTIONS);
       normalize(document);
     } catch (err) {
-      throw new DecodingError(`invalid BSON document: ${describe(err)}`, { cause: err });
+      throw new DecodingError(`invalid BSON document: ${errorText(err)}`, { cause: err });
     }
     return document;
   }
@@ -416,8 +416,4 @@ function kindOf(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   const t = typeof value;
   return t === 'object' ? 'an object' : t === 'undefined' ? 'undefined' : `a ${t}`;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -22,3 +22,8 @@ export interface MessageCodec {
   /** Decodes one payload. Throws `DecodingError` (the peer answers -32700 for JSON). */
   decode(payload: Buffer): unknown;
 }
+
+/** The message of a caught value, for the text of a wrapping `EncodingError` / `DecodingError`. @internal */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -7,7 +7,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { DecodingError, EncodingError } from '../errors';
-import type { MessageCodec } from './codec';
+import { errorText, type MessageCodec } from './codec';
 
 /**
  * A replacement for the built-in `JSON` object (the `codec` option of
@@ -56,7 +56,7 @@ export class JsonCodec implements MessageCodec {
     try {
       text = this.json.stringify(message);
     } catch (err) {
-      throw new EncodingError(`cannot encode message as JSON: ${describe(err)}`, { cause: err });
+      throw new EncodingError(`cannot encode message as JSON: ${errorText(err)}`, { cause: err });
     }
     // JSON.stringify returns undefined (it does not throw) for undefined,
     // a function or a symbol at the top level; sending nothing would leave
@@ -72,7 +72,7 @@ export class JsonCodec implements MessageCodec {
     try {
       return this.json.parse(toText(payload));
     } catch (err) {
-      throw new DecodingError(`invalid JSON: ${describe(err)}`, { cause: err });
+      throw new DecodingError(`invalid JSON: ${errorText(err)}`, { cause: err });
     }
   }
 }
@@ -97,9 +97,4 @@ function toText(payload: Buffer): string {
   const n = payload.length;
   if (n >= ASCII_FROM && n < ASCII_UNTIL && isAscii(payload)) return payload.toString('ascii');
   return payload.toString('utf8');
-}
-
-/** The message of a caught value, for wrapping errors. */
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
