@@ -14,15 +14,6 @@ describe('ndjson framing', () => {
     expect(() => framing.encode(Buffer.from('[1,\n2]'))).toThrow(/line feed/);
   });
 
-  test('encodeText refuses a raw LF too, unless the codec vouched the text is compact', () => {
-    expect(() => framing.encodeText('{\n}')).toThrow(/line feed/);
-    expect(() => framing.encodeText('{\n}', false)).toThrow(/line feed/);
-    // compact = true is the codec's promise (the built-in JSON.stringify never writes a raw LF):
-    // the framing takes it at its word and does not scan.
-    expect(framing.encodeText('{}', true)).toBe(framing.encodeText('{}'));
-    expect(framing.encodeText('{\n}', true)).toContain('{\n}');
-  });
-
   test.each([
     ['CRLF line ends lose the CR', '{"a":1}\r\n[2]\r\n', ['{"a":1}', '[2]']],
     ['LF and CRLF mixed', '{}\n[]\r\n{}\n', ['{}', '[]', '{}']],

@@ -15,15 +15,6 @@ describe('rfc7464 framing', () => {
     expect(() => framing.encode(Buffer.from('{\n}'))).toThrow(/line feed/);
   });
 
-  test('encodeText refuses a raw LF too, unless the codec vouched the text is compact', () => {
-    expect(() => framing.encodeText('{\n}')).toThrow(/line feed/);
-    expect(() => framing.encodeText('{\n}', false)).toThrow(/line feed/);
-    // compact = true is the codec's promise (the built-in JSON.stringify never writes a raw LF):
-    // the framing takes it at its word and does not scan.
-    expect(framing.encodeText('{}', true)).toBe(framing.encodeText('{}'));
-    expect(framing.encodeText('{\n}', true)).toContain('{\n}');
-  });
-
   // Each row: the bytes on the wire and the payloads that must come out.
   test.each([
     ['garbage before, between and after frames', 'xx\n{}\x1e{"a":1}\nnoise}{\n\x1e[2]\ntrailing', ['{"a":1}', '[2]']],

@@ -156,3 +156,14 @@ describe.each(cases)('$framing.name framing', ({ framing, messages }) => {
     expect(decodeWith(framing, ownedPieces(stream, 5), largest)).toEqual(expected);
   });
 });
+
+describe.each([ndjsonFraming, rfc7464Framing])('$name framing: encodeText and the LF check', (framing) => {
+  test('encodeText refuses a raw LF too, unless the codec vouched the text is compact', () => {
+    expect(() => framing.encodeText('{\n}')).toThrow(/line feed/);
+    expect(() => framing.encodeText('{\n}', false)).toThrow(/line feed/);
+    // compact = true is the codec's promise (the built-in JSON.stringify never writes a raw LF):
+    // the framing takes it at its word and does not scan.
+    expect(framing.encodeText('{}', true)).toBe(framing.encodeText('{}'));
+    expect(framing.encodeText('{\n}', true)).toContain('{\n}');
+  });
+});

@@ -5,12 +5,7 @@
 import { createDuplexPair, InvalidParams, JsonRpc, BsonRpc, MethodNotFound, notification, request, rpcNotification, rpcRequest, RpcContext, serviceClass } from '../../lib';
 import { handlerTable } from '../../lib/service/registry';
 import { pair } from '../helpers/pair';
-
-const until = async (cond: () => boolean, what: string): Promise<void> => {
-  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 2))) {
-    if (Date.now() - t0 > 2000) throw new Error(`timed out waiting for ${what}`);
-  }
-};
+import { until } from '../helpers/wait';
 
 @serviceClass
 class Forms {
