@@ -40,8 +40,3 @@ export function onLines(socket: Socket, onLine: (line: string) => void): void {
     if (start < chunk.length) pieces.push(chunk.slice(start));
   });
 }
-
-/** Writes `text` plus the '\n' terminator as one socket write. */
-export function writeLine(socket: Socket, text: string): void {
-  socket.write(text + '\n');
-}

@@ -33,7 +33,6 @@ function label(n: ProfileNode): string {
 
 /** Self and inclusive time per function label, µs, plus the total. */
 export function summarise(p: Profile): { total: number; self: Map<string, number>; inclusive: Map<string, number> } {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfById = new Map<number, number>();
@@ -45,12 +44,14 @@ export function summarise(p: Profile): { total: number; self: Map<string, number
   });
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  const labelOf = new Map(p.nodes.map((n) => [n.id, label(n)]));
   for (const [id, t] of selfById) {
-    self.set(label(byId.get(id)!), (self.get(label(byId.get(id)!)) ?? 0) + t);
+    const own = labelOf.get(id)!;
+    self.set(own, (self.get(own) ?? 0) + t);
     // Count each label once per stack, so recursion is not double-counted.
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      const l = label(byId.get(cur)!);
+      const l = labelOf.get(cur)!;
       if (seen.has(l)) continue;
       seen.add(l);
       inclusive.set(l, (inclusive.get(l) ?? 0) + t);

@@ -59,7 +59,7 @@ async function startPair(cfg: BenchConfig, entry: AdapterEntry, workload: Worklo
     return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${entry.name}-${workload}-${role}.cpuprofile`];
   };
   const server = new Child(`server ${entry.name}`, profile('server'));
-  const ids = { adapter: entry.name, module: entry.module, variant: entry.variant };
+  const ids = { module: entry.module, variant: entry.variant };
   const port = await server.request<number>({ op: 'serve', ...ids }, START_TIMEOUT_MS);
   const { rss: idleRss } = await server.request<ChildUsage>({ op: 'usage' }, USAGE_TIMEOUT_MS);
   const client = new Child(`client ${entry.name}`, profile('client'));
@@ -155,13 +155,15 @@ async function main(): Promise<number> {
   const cells: Cell[] = [];
   for (const w of cfg.workloads) cells.push(...(await runWorkload(cfg, w)));
   const shares = cpuShares(ticksBefore, cpuTicks());
+  const loadAfter = os.loadavg();
+  const m = machine();
   const results: Results = {
     meta: {
       started: started.toISOString(),
       wallSeconds: Math.round((performance.now() - t0) / 100) / 10,
-      machine: machine(),
+      machine: m,
       loadavgBefore: loadBefore,
-      loadavgAfter: os.loadavg(),
+      loadavgAfter: loadAfter,
       // Machine-wide shares of CPU time over the run (busy includes this bench).
       cpuShares: shares,
       config: { ...cfg, adapters: cfg.adapters.map((a) => a.name) },
@@ -171,7 +173,6 @@ async function main(): Promise<number> {
     cells,
   };
   clearTimeout(hard);
-  const m = machine();
   const pct = (x: number) => `${Math.round(100 * x)}%`;
   const busyLine = shares
     ? `CPU over the run, machine-wide: ${pct(shares.busy)} busy (this bench included), ${pct(shares.idle)} idle, ${pct(shares.steal)} stolen by the hypervisor.`
@@ -181,7 +182,7 @@ async function main(): Promise<number> {
     `## bsonrpc benchmark — ${results.meta.started}`,
     '',
     `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; ` +
-      `load average ${loadBefore[0].toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after; run took ${results.meta.wallSeconds} s.`,
+      `load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after; run took ${results.meta.wallSeconds} s.`,
     busyLine,
     `Repetitions: ${cfg.reps} of ${cfg.seconds} s each (notify: ${cfg.notifyReps}); median shown; notify ${cfg.notifyCount.toLocaleString('en-US')} messages; pipe ${cfg.inflight} in flight; big ${cfg.bigBytes} bytes.`,
     '',

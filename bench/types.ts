@@ -78,8 +78,8 @@ export interface RunResult {
 
 /** Parent → child request over IPC. */
 export type ChildRequest =
-  | { id: number; op: 'serve'; adapter: string; module: string; variant?: string }
-  | { id: number; op: 'client'; adapter: string; module: string; variant?: string; port: number }
+  | { id: number; op: 'serve'; module: string; variant?: string }
+  | { id: number; op: 'client'; module: string; variant?: string; port: number }
   | { id: number; op: 'run'; spec: RunSpec }
   | { id: number; op: 'usage' }
   | { id: number; op: 'exit' };
