@@ -34,9 +34,9 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { JsonRpc, request, serviceClass } from '../lib';
 
 const env = (name: string, dflt: number): number => {
@@ -141,27 +141,10 @@ function checkFileLimit(): void {
 function transpileServer(): string {
   // Loaded here only: the driver runs under ts-node, which has TypeScript loaded already.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ts = require('typescript') as typeof import('typescript');
-  const root = resolve(__dirname, '..');
-  const out = join(root, 'node_modules', '.cache', 'bsonrpc-soak');
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-  const compilerOptions = {
-    module: ts.ModuleKind.CommonJS,
-    target: ts.ScriptTarget.ES2022,
-    experimentalDecorators: true,
-    emitDecoratorMetadata: true,
-    useDefineForClassFields: false,
-    esModuleInterop: true,
-  };
-  for (const file of [...walk(join(root, 'lib')), __filename]) {
-    const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(target), { recursive: true });
-    // Written aside and renamed: another soak run may be reading these files.
-    writeFileSync(`${target}.${process.pid}`, ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file }).outputText);
-    renameSync(`${target}.${process.pid}`, target);
-  }
-  return join(out, relative(root, __filename)).replace(/\.ts$/, '.js');
+  const { ROOT, transpileFiles, tsFiles } = require('./transpile') as typeof import('./transpile');
+  const out = join(ROOT, 'node_modules', '.cache', 'bsonrpc-soak');
+  transpileFiles([...tsFiles(join(ROOT, 'lib')), __filename], out);
+  return join(out, relative(ROOT, __filename)).replace(/\.ts$/, '.js');
 }
 
 async function startServer(): Promise<{ child: ChildProcess; port: number }> {
