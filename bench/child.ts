@@ -45,7 +45,7 @@ async function handle(msg: ChildRequest): Promise<unknown> {
     case 'run': {
       if (!adapter || !client) throw new Error('run before client');
       if (msg.spec.workload === 'big' && big === undefined) {
-        big = adapter.bigPayload?.(variant) ?? bigString(msg.spec.bigBytes);
+        big = adapter.bigPayload?.(variant, msg.spec.bigBytes) ?? bigString(msg.spec.bigBytes);
       }
       return runWorkload(adapter, client, port, variant, msg.spec, big);
     }

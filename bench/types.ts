@@ -45,10 +45,11 @@ export interface Adapter {
   /** Open one persistent connection to the server on `port`. */
   connect(port: number, variant?: string): Promise<BenchClient>;
   /**
-   * The payload `big` echoes for this adapter, or `undefined` for the
-   * default 1 MiB string. BsonRpc returns a 1 MiB Buffer.
+   * The payload `big` echoes for this adapter (`bytes` long: the run's
+   * BENCH_BIG_BYTES), or `undefined` for the default string of that size.
+   * BsonRpc returns a Buffer.
    */
-  bigPayload?(variant?: string): unknown;
+  bigPayload?(variant: string | undefined, bytes: number): unknown;
 }
 
 /** Parameters of one measured (or warm-up) run of a workload. */

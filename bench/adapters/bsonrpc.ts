@@ -68,9 +68,9 @@ async function connect(port: number, variant = 'rfc7464'): Promise<BenchClient> 
   };
 }
 
-/** BsonRpc echoes a 1 MiB Buffer (BSON binary) in `big`; JsonRpc a string. */
-function bigPayload(variant?: string): unknown {
-  return variant === 'bson' ? Buffer.alloc(1 << 20, 0x61) : undefined;
+/** BsonRpc echoes a Buffer (BSON binary) of the run's big size in `big`; JsonRpc the default string. */
+function bigPayload(variant: string | undefined, bytes: number): unknown {
+  return variant === 'bson' ? Buffer.alloc(bytes, 0x61) : undefined;
 }
 
 /** bsonrpc's JsonRpc (variant = framing) or BsonRpc (variant 'bson'). */
