@@ -45,7 +45,7 @@
 import type { DeserializeOptions, SerializeOptions } from 'bson';
 import type * as JsBson from 'bson';
 import { DecodingError, EncodingError } from '../errors';
-import { errorText, type MessageCodec } from './codec';
+import { errorText, isPlainObject, type MessageCodec } from './codec';
 
 // js-bson is loaded on first use, so a process that only speaks JSON-RPC
 // never pays its ~4 MiB of memory and start-up time.
@@ -217,7 +217,7 @@ function prepareObject(obj: object, stack: object[]): unknown {
   if (obj instanceof Uint8Array) return obj;
   const custom = obj as { _bsontype?: unknown; toBSON?: unknown; toJSON?: unknown };
   if (typeof custom._bsontype === 'string') {
-    if (!isPlain(obj)) return obj;
+    if (!isPlainObject(obj)) return obj;
     // Data (e.g. echoed from Python) with a "_bsontype" key: js-bson would
     // take it for one of its own values and refuse it, but reads a Map's
     // entries without that check.
@@ -371,7 +371,7 @@ function normalizeObject(v: object): unknown {
     normalize(v);
     return v;
   }
-  if (isPlain(v)) {
+  if (isPlainObject(v)) {
     normalize(v as Record<string, unknown>);
     return v;
   }
@@ -396,15 +396,10 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function isPlain(value: object): boolean {
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
 /** What js-bson accepts as a top-level document (arrays are refused earlier). */
 function isDocument(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || value instanceof Date || value instanceof Uint8Array || value instanceof RegExp) return false;
-  return typeof (value as { _bsontype?: unknown })._bsontype !== 'string' || isPlain(value);
+  return typeof (value as { _bsontype?: unknown })._bsontype !== 'string' || isPlainObject(value);
 }
 
 function notADocument(value: unknown): EncodingError {

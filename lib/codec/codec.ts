@@ -27,3 +27,12 @@ export interface MessageCodec {
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * True for an object literal or an `Object.create(null)` object: what both
+ * codecs carry as a map, as opposed to a class instance. @internal
+ */
+export function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}

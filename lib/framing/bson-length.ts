@@ -3,9 +3,9 @@
  * (counting its own 4 bytes and the trailing 0x00) comes first. The framing
  * of `BsonRpc`, as in Python bsonrpc's `BSONRpc`.
  */
-import { FramingError } from '../errors';
+import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, checkMaxMessageSize, describeByte } from './partial-frame';
+import { PartialFrame, describeByte } from './partial-frame';
 
 /** The smallest document: the length and the terminating 0x00 (`{}`). */
 const MIN_DOCUMENT = 5;
@@ -18,8 +18,7 @@ const MIN_DOCUMENT = 5;
  * it means the stream is out of step and nothing after it can be trusted.
  * The document's contents are left to the codec.
  */
-export class BsonLengthDecoder implements FrameDecoder {
-  private readonly maxMessageSize: number;
+export class BsonLengthDecoder extends DecoderBase {
   private readonly partial = new PartialFrame();
   /** Prefix bytes seen so far of a prefix split across chunks (0–3). */
   private prefixBytes = 0;
@@ -27,19 +26,18 @@ export class BsonLengthDecoder implements FrameDecoder {
   private prefixValue = 0;
   /** The current document's total length; -1 until its prefix is complete. */
   private expected = -1;
-  private failure: FramingError | null = null;
 
   constructor(options: FrameDecoderOptions) {
-    this.maxMessageSize = checkMaxMessageSize('bson', options.maxMessageSize);
+    super('bson', options);
   }
 
   /** Bytes of the unfinished document held, prefix included (0 between documents). */
-  get bufferedBytes(): number {
+  override get bufferedBytes(): number {
     return this.partial.length;
   }
 
   /** {@inheritDoc FrameDecoder.push} */
-  push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
+  override push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
     if (this.failure) throw this.failure;
     const len = chunk.length;
     let pos = 0;
@@ -85,10 +83,9 @@ export class BsonLengthDecoder implements FrameDecoder {
     return length;
   }
 
-  private fail(message: string): never {
+  /** {@inheritDoc DecoderBase.discard} */
+  protected override discard(): void {
     this.partial.clear();
-    this.failure = new FramingError(`bson: ${message}`);
-    throw this.failure;
   }
 }
 

@@ -2,9 +2,9 @@
  * The header framing of the Language Server Protocol and vscode-jsonrpc:
  * `Content-Length: N\r\n\r\n<payload>`.
  */
-import { FramingError } from '../errors';
+import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, checkMaxMessageSize, payloadLength, wrapPayload } from './partial-frame';
+import { PartialFrame, payloadLength, wrapPayload } from './partial-frame';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -33,8 +33,7 @@ const MAX_LENGTH_DIGITS = 15;
  * trusted to line up after it. A length over `maxMessageSize` fails as
  * soon as the header block ends, before any of the body is buffered.
  */
-export class ContentLengthDecoder implements FrameDecoder {
-  private readonly maxMessageSize: number;
+export class ContentLengthDecoder extends DecoderBase {
   /**
    * Header bytes so far, as latin1 text: a string and not a chunk list, so
    * the one `Buffer.concat` a frame may cost is left for the body.
@@ -51,19 +50,18 @@ export class ContentLengthDecoder implements FrameDecoder {
   private quickLength = 0;
   /** Body bytes still due; -1 while reading headers. */
   private due = -1;
-  private failure: FramingError | null = null;
 
   constructor(options: FrameDecoderOptions) {
-    this.maxMessageSize = checkMaxMessageSize('content-length', options.maxMessageSize);
+    super('content-length', options);
   }
 
   /** Header and body bytes of the unfinished message held (0 between messages). */
-  get bufferedBytes(): number {
+  override get bufferedBytes(): number {
     return this.header.length + this.body.length;
   }
 
   /** {@inheritDoc FrameDecoder.push} */
-  push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
+  override push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
     if (this.failure) throw this.failure;
     const len = chunk.length;
     let pos = 0;
@@ -169,11 +167,10 @@ export class ContentLengthDecoder implements FrameDecoder {
     return length;
   }
 
-  private fail(message: string): never {
+  /** {@inheritDoc DecoderBase.discard} */
+  protected override discard(): void {
     this.header = '';
     this.body.clear();
-    this.failure = new FramingError(`content-length: ${message}`);
-    throw this.failure;
   }
 }
 

@@ -2,9 +2,9 @@
  * Frameless JSON: values written back to back with no separator, split by
  * a streaming scanner (Python bsonrpc's `JSONFramingNone`).
  */
-import { FramingError } from '../errors';
+import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, checkMaxMessageSize, describeByte } from './partial-frame';
+import { PartialFrame, describeByte } from './partial-frame';
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -32,27 +32,25 @@ const SHORT_WALK = 24;
  * values (a scalar, a stray `}`) is a `FramingError`: with no delimiter
  * there is no point to resynchronise at.
  */
-export class FramelessDecoder implements FrameDecoder {
-  private readonly maxMessageSize: number;
+export class FramelessDecoder extends DecoderBase {
   private readonly partial = new PartialFrame();
   /** Open objects/arrays of the current value; 0 between values. */
   private depth = 0;
   private inString = false;
   /** The previous byte was a backslash inside a string. */
   private escaped = false;
-  private failure: FramingError | null = null;
 
   constructor(options: FrameDecoderOptions) {
-    this.maxMessageSize = checkMaxMessageSize('frameless', options.maxMessageSize);
+    super('frameless', options);
   }
 
   /** Bytes of the unfinished value held (0 between values). */
-  get bufferedBytes(): number {
+  override get bufferedBytes(): number {
     return this.partial.length;
   }
 
   /** {@inheritDoc FrameDecoder.push} */
-  push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
+  override push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
     if (this.failure) throw this.failure;
     const len = chunk.length;
     // Locals instead of fields in the hot loop; written back before any
@@ -147,10 +145,9 @@ export class FramelessDecoder implements FrameDecoder {
     }
   }
 
-  private fail(message: string): never {
+  /** {@inheritDoc DecoderBase.discard} */
+  protected override discard(): void {
     this.partial.clear();
-    this.failure = new FramingError(`frameless: ${message}`);
-    throw this.failure;
   }
 }
 

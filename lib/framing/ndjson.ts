@@ -1,9 +1,9 @@
 /**
  * Newline-delimited JSON: one JSON text per line.
  */
-import { FramingError } from '../errors';
+import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, checkMaxMessageSize, refuseRawLineFeed, wrapPayload } from './partial-frame';
+import { PartialFrame, refuseRawLineFeed, wrapPayload } from './partial-frame';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -14,22 +14,20 @@ const CR = 0x0d;
  * here: a line that is not JSON reaches the codec, which answers it, and
  * the next line still decodes.
  */
-export class NdjsonDecoder implements FrameDecoder {
-  private readonly maxMessageSize: number;
+export class NdjsonDecoder extends DecoderBase {
   private readonly partial = new PartialFrame();
-  private failure: FramingError | null = null;
 
   constructor(options: FrameDecoderOptions) {
-    this.maxMessageSize = checkMaxMessageSize('ndjson', options.maxMessageSize);
+    super('ndjson', options);
   }
 
   /** Bytes of the unfinished line held (0 between lines). */
-  get bufferedBytes(): number {
+  override get bufferedBytes(): number {
     return this.partial.length;
   }
 
   /** {@inheritDoc FrameDecoder.push} */
-  push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
+  override push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
     if (this.failure) throw this.failure;
     const len = chunk.length;
     let pos = 0;
@@ -55,10 +53,9 @@ export class NdjsonDecoder implements FrameDecoder {
     }
   }
 
-  private fail(message: string): never {
+  /** {@inheritDoc DecoderBase.discard} */
+  protected override discard(): void {
     this.partial.clear();
-    this.failure = new FramingError(`ndjson: ${message}`);
-    throw this.failure;
   }
 }
 

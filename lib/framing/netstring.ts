@@ -2,9 +2,9 @@
  * Netstrings: `<decimal byte length>:<payload>,` (D. J. Bernstein), one of
  * Python bsonrpc's three JSON framings.
  */
-import { FramingError } from '../errors';
+import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, checkMaxMessageSize, describeByte, payloadLength, wrapPayload } from './partial-frame';
+import { PartialFrame, describeByte, payloadLength, wrapPayload } from './partial-frame';
 
 const COLON = 0x3a;
 const COMMA = 0x2c;
@@ -30,8 +30,7 @@ const enum State {
  * non-digit, or a missing `,` is a `FramingError`. `0:,` yields an empty
  * payload (the codec then answers a parse error).
  */
-export class NetstringDecoder implements FrameDecoder {
-  private readonly maxMessageSize: number;
+export class NetstringDecoder extends DecoderBase {
   private readonly partial = new PartialFrame();
   private state = State.Length;
   private digits = 0;
@@ -40,14 +39,13 @@ export class NetstringDecoder implements FrameDecoder {
   private bodyLength = 0;
   /** A complete body waiting for its `,`. */
   private ready: Buffer | null = null;
-  private failure: FramingError | null = null;
 
   constructor(options: FrameDecoderOptions) {
-    this.maxMessageSize = checkMaxMessageSize('netstring', options.maxMessageSize);
+    super('netstring', options);
   }
 
   /** Bytes of the unfinished netstring held, length digits included (0 between frames). */
-  get bufferedBytes(): number {
+  override get bufferedBytes(): number {
     switch (this.state) {
       case State.Length:
         return this.digits;
@@ -59,7 +57,7 @@ export class NetstringDecoder implements FrameDecoder {
   }
 
   /** {@inheritDoc FrameDecoder.push} */
-  push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
+  override push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
     if (this.failure) throw this.failure;
     const len = chunk.length;
     let pos = 0;
@@ -116,11 +114,10 @@ export class NetstringDecoder implements FrameDecoder {
     }
   }
 
-  private fail(message: string): never {
+  /** {@inheritDoc DecoderBase.discard} */
+  protected override discard(): void {
     this.partial.clear();
     this.ready = null;
-    this.failure = new FramingError(`netstring: ${message}`);
-    throw this.failure;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Shared machinery of the built-in decoders: the buffer for a frame that
- * spans chunks, and the checks every decoder makes on its options.
+ * Shared machinery of the built-in framings: the buffer for a frame that
+ * spans chunks, and the helpers their encoders and error messages use.
  *
  * @internal Not part of the public surface; custom framings write their own.
  */
@@ -98,18 +98,6 @@ export class PartialFrame {
       this.scratchUsed = 0;
     }
   }
-}
-
-/**
- * Validates `maxMessageSize` once per decoder so that a typo (a string, a
- * negative number) fails loudly instead of disabling the limit. `Infinity`
- * is accepted for callers that really want no limit.
- */
-export function checkMaxMessageSize(framing: string, value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new TypeError(`${framing}: maxMessageSize must be a non-negative number of bytes, got ${String(value)}`);
-  }
-  return value;
 }
 
 /** Formats a byte for an error message: `0x41 ('A')` or `0x1e`. */

@@ -2,9 +2,9 @@
  * RFC 7464 JSON text sequences: each message is `0x1E <JSON text> 0x0A`.
  * The default framing, and the default of Python bsonrpc's `JSONRpc`.
  */
-import { FramingError } from '../errors';
+import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, checkMaxMessageSize, refuseRawLineFeed, wrapPayload } from './partial-frame';
+import { PartialFrame, refuseRawLineFeed, wrapPayload } from './partial-frame';
 
 const RS = 0x1e;
 const LF = 0x0a;
@@ -19,24 +19,22 @@ const LF = 0x0a;
  * because a raw LF can only be whitespace in JSON, and compact JSON has
  * none.
  */
-export class Rfc7464Decoder implements FrameDecoder {
-  private readonly maxMessageSize: number;
+export class Rfc7464Decoder extends DecoderBase {
   private readonly partial = new PartialFrame();
   /** Between RS and LF. */
   private inFrame = false;
-  private failure: FramingError | null = null;
 
   constructor(options: FrameDecoderOptions) {
-    this.maxMessageSize = checkMaxMessageSize('rfc7464', options.maxMessageSize);
+    super('rfc7464', options);
   }
 
   /** Bytes of the unfinished text held (0 between frames). */
-  get bufferedBytes(): number {
+  override get bufferedBytes(): number {
     return this.partial.length;
   }
 
   /** {@inheritDoc FrameDecoder.push} */
-  push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
+  override push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
     if (this.failure) throw this.failure;
     const len = chunk.length;
     // Positions of the next RS and LF at or after `pos` (len = none left),
@@ -83,10 +81,9 @@ export class Rfc7464Decoder implements FrameDecoder {
     }
   }
 
-  private fail(message: string): never {
+  /** {@inheritDoc DecoderBase.discard} */
+  protected override discard(): void {
     this.partial.clear();
-    this.failure = new FramingError(`rfc7464: ${message}`);
-    throw this.failure;
   }
 }
 

@@ -74,8 +74,10 @@ const LOCAL: Record<string, unknown> = {
   valueOf: undefined,
 };
 
-function isInert(key: string | symbol): key is symbol {
-  return typeof key === 'symbol' || Object.prototype.hasOwnProperty.call(LOCAL, key);
+// Callers test `typeof key === 'symbol' || isLocal(key)` themselves: a
+// type predicate here would claim that `then` is a symbol.
+function isLocal(key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(LOCAL, key);
 }
 
 function local(key: string | symbol): unknown {
@@ -86,7 +88,7 @@ function local(key: string | symbol): unknown {
 function notificationProxy(caller: Caller, allowed?: Set<string>): object {
   return new Proxy(Object.create(null), {
     get: (_t, key) => {
-      if (isInert(key)) return local(key);
+      if (typeof key === 'symbol' || isLocal(key)) return local(key);
       if (allowed && !allowed.has(key)) return notListed(key);
       return (...args: unknown[]) => caller.invokeNotification(key, ...args);
     },
@@ -108,7 +110,7 @@ export function createPeerProxy(caller: Caller, options: ProxyOptions | undefine
   if (!requests && !notifications) {
     const n = notificationProxy(caller);
     return new Proxy(Object.create(null), {
-      get: (_t, key) => (isInert(key) ? local(key) : key === 'n' ? n : request(key)),
+      get: (_t, key) => (typeof key === 'symbol' || isLocal(key) ? local(key) : key === 'n' ? n : request(key)),
     });
   }
   const reqs = new Set(requests ?? []);
@@ -116,7 +118,7 @@ export function createPeerProxy(caller: Caller, options: ProxyOptions | undefine
   const n = notificationProxy(caller, notes);
   return new Proxy(Object.create(null), {
     get: (_t, key) => {
-      if (isInert(key)) return local(key);
+      if (typeof key === 'symbol' || isLocal(key)) return local(key);
       if (reqs.has(key)) return request(key);
       if (notes.has(key)) return notify(key);
       if (key === 'n') return n;

@@ -5,6 +5,7 @@
  * The version key is a parameter because BSON-RPC uses `"bsonrpc"` where
  * JSON-RPC uses `"jsonrpc"`; everything else is identical.
  */
+import { isPlainObject } from '../codec/codec';
 
 /** A request id this library sends or accepts. */
 export type RequestId = string | number;
@@ -46,11 +47,6 @@ export function readId(id: unknown): RequestId | null | undefined {
 /** True for a valid `params` value: an array or a plain object. */
 export function isParams(p: unknown): p is Params {
   return typeof p === 'object' && p !== null && (Array.isArray(p) || isPlainObject(p));
-}
-
-function isPlainObject(o: object): boolean {
-  const proto = Object.getPrototypeOf(o);
-  return proto === Object.prototype || proto === null;
 }
 
 /** Validates one message (not a batch) exactly as JSON-RPC 2.0 specifies. */
