@@ -1,11 +1,12 @@
 /** Small socket helpers shared by the adapters. */
 import * as net from 'net';
+import type { BenchServer } from './types';
 
 /** Host every server binds to and every client dials: loopback only. */
 export const HOST = '127.0.0.1';
 
 /** Starts `server` on HOST:`port` (0 = ephemeral) and resolves to the bound port. */
-export function listen(server: net.Server, port: number): Promise<number> {
+function listen(server: net.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, HOST, () => {
@@ -16,12 +17,25 @@ export function listen(server: net.Server, port: number): Promise<number> {
 }
 
 /**
+ * Sockets from `dial` whose 'close' event has fired. A net.Socket sets
+ * `destroyed` and even `closed` at once on destroy(), but emits 'close' only
+ * later, once libuv has closed the handle; no public property says it has
+ * been emitted, so `dial` records it here for `closeSocket`.
+ */
+const closeEmitted = new WeakSet<net.Socket>();
+
+function markClosed(this: net.Socket): void {
+  closeEmitted.add(this);
+}
+
+/**
  * Opens a TCP connection with Nagle disabled, as every adapter does, so no
  * row pays the 40 ms delayed-ACK interaction that others avoid.
  */
 export function dial(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ port, host: HOST, noDelay: true });
+    socket.on('close', markClosed);
     socket.once('error', reject);
     socket.once('connect', () => {
       socket.off('error', reject);
@@ -30,13 +44,13 @@ export function dial(port: number): Promise<net.Socket> {
   });
 }
 
-/** Ends `socket` and resolves once it is fully closed (or at once if it already is). */
-export function closeSocket(socket: net.Socket): Promise<void> {
-  if (socket.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    socket.once('close', () => resolve());
-    socket.end();
-  });
+/** Closes a socket from `dial` with `end` (default `socket.end()`) and resolves once it has emitted 'close'. */
+export function closeSocket(socket: net.Socket, end: () => void = () => socket.end()): Promise<void> {
+  if (closeEmitted.has(socket)) return Promise.resolve();
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  // Destroyed but not yet closed (e.g. the server hung up): only wait.
+  if (!socket.destroyed) end();
+  return closed;
 }
 
 /**
@@ -65,20 +79,24 @@ export function tickWriter(socket: net.Socket): (data: string | Buffer) => void 
   };
 }
 
-/**
- * Tracks a server's connections so `close()` can destroy them: `server.close()`
- * alone waits for clients that the bench may have abandoned.
- */
-export function trackConnections(server: net.Server): () => Promise<void> {
+/** Server side: an error on one connection (a reset by a client that went away) must not crash the server child. */
+function ignoreError(): void {}
+
+/** Listens with `server` on HOST:`port` (0 = ephemeral), Nagle off and errors ignored on every connection. */
+export async function serve(server: net.Server, port: number): Promise<BenchServer> {
+  // Tracked so that close() can destroy them: `server.close()` alone waits
+  // for clients that the bench may have abandoned.
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {
     s.setNoDelay(true);
+    s.on('error', ignoreError);
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
-  return () =>
+  const close = (): Promise<void> =>
     new Promise((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
     });
+  return { port: await listen(server, port), close };
 }

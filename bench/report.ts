@@ -56,9 +56,26 @@ function fmtRate(x: number | undefined): string {
 
 const fmtRatio = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(2)}×`);
 
+/** Bytes as MiB with one decimal, the same in the RSS table and the RSS goal. */
+const fmtMiB = (v: number): string => (v / 2 ** 20).toFixed(1);
+
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}
+
+/** The row whose `value` beats every other's by `better` (the first on a tie), with that value; rows with none are skipped. */
+function pick(
+  rows: string[],
+  value: (row: string) => number | undefined,
+  better: (a: number, b: number) => boolean,
+): [string, number] | undefined {
+  let top: [string, number] | undefined;
+  for (const row of rows) {
+    const v = value(row);
+    if (v !== undefined && (!top || better(v, top[1]))) top = [row, v];
+  }
+  return top;
 }
 
 function index(results: Results) {
@@ -98,7 +115,7 @@ export function renderTables(results: Results): string {
     ),
   );
   out.push('\n### Server peak RSS, MiB (fresh server process per workload; idle = listening, no client yet)\n');
-  const mib = (v: number | undefined) => (v !== undefined ? (v / 2 ** 20).toFixed(1) : '–');
+  const mib = (v: number | undefined) => (v !== undefined ? fmtMiB(v) : '–');
   const idle = (a: string) => {
     const xs = results.cells.filter((c) => c.adapter === a).map((c) => c.serverIdleRss);
     return xs.length ? median(xs) : undefined;
@@ -123,14 +140,7 @@ export function evaluateGoals(results: Results): Goal[] {
   const { cell, adapters } = index(results);
   const ofKind = (k: Kind) => adapters.filter((a) => a.kind === k).map((a) => a.name);
   const peers = ofKind('peer');
-  const best = (w: Workload): [string, number] | undefined => {
-    let top: [string, number] | undefined;
-    for (const p of peers) {
-      const r = cell(p, w)?.rate;
-      if (r !== undefined && (!top || r > top[1])) top = [p, r];
-    }
-    return top;
-  };
+  const best = (w: Workload) => pick(peers, (p) => cell(p, w)?.rate, (a, b) => a > b);
   const goals: Goal[] = [];
   const atLeast = (row: string, w: Workload, factor: number, refName: string, ref: number | undefined, label: string) => {
     const x = cell(row, w)?.rate;
@@ -159,15 +169,11 @@ export function evaluateGoals(results: Results): Goal[] {
     if (row.endsWith('-bson')) vsBest(row, 'big', 4, 'best JSON peer (1 MiB Buffer vs 1 MiB string)');
     else vsBest(row, 'big', 1);
     const rss = cell(row, 'pipe')?.serverPeakRss;
-    let lean: [string, number] | undefined;
-    for (const p of peers) {
-      const v = cell(p, 'pipe')?.serverPeakRss;
-      if (v !== undefined && (!lean || v < lean[1])) lean = [p, v];
-    }
+    const lean = pick(peers, (p) => cell(p, 'pipe')?.serverPeakRss, (a, b) => a < b);
     if (rss === undefined || !lean) {
       goals.push({ status: 'SKIP', text: `${row} pipe server peak RSS ≤ leanest peer: not measured` });
     } else {
-      const m = (v: number) => `${(v / 2 ** 20).toFixed(1)} MiB`;
+      const m = (v: number) => `${fmtMiB(v)} MiB`;
       goals.push({
         status: rss <= lean[1] ? 'PASS' : 'FAIL',
         text: `${row} pipe server peak RSS ≤ leanest peer (${lean[0]}): ${m(rss)} vs ${m(lean[1])}`,

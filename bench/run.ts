@@ -18,7 +18,7 @@ import { build, ROOT } from './build';
 import { cpuShares, cpuTicks, machine, version } from './host';
 import { readConfig, type BenchConfig } from './config';
 import { Child, killAll } from './proc';
-import type { AdapterEntry } from './registry';
+import { ADAPTERS, type AdapterEntry } from './registry';
 import { evaluateGoals, median, renderGoals, renderTables, type Cell, type Results, type Sample } from './report';
 import type { ChildUsage, RunResult, RunSpec, Workload } from './types';
 
@@ -168,7 +168,10 @@ async function main(): Promise<number> {
       cpuShares: shares,
       config: { ...cfg, adapters: cfg.adapters.map((a) => a.name) },
       adapters: cfg.adapters.map((a) => ({ name: a.name, note: a.note })),
-      versions: Object.fromEntries(['vscode-jsonrpc', 'jayson', 'json-rpc-2.0', 'birpc', 'bson', 'typescript'].map((p) => [p, version(p)])),
+      // Every peer library (all rows, not just this run's), then the codec and the compiler.
+      versions: Object.fromEntries(
+        [...ADAPTERS.flatMap((a) => (a.pkg ? [a.pkg] : [])), 'bson', 'typescript'].map((p) => [p, version(p)]),
+      ),
     },
     cells,
   };

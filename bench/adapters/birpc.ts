@@ -7,7 +7,7 @@
 import * as net from 'net';
 import type { createBirpc as CreateBirpc } from 'birpc' with { 'resolution-mode': 'import' };
 import type { Adapter, BenchClient, BenchServer } from '../types';
-import { closeSocket, dial, listen, trackConnections } from '../net-util';
+import { closeSocket, dial, serve } from '../net-util';
 import { onLines } from '../lines';
 
 // A CommonJS file may not `import` an ES module under the project's
@@ -47,12 +47,10 @@ async function startServer(port: number): Promise<BenchServer> {
     count: () => ticks,
   };
   const server = net.createServer((socket) => {
-    socket.on('error', () => undefined);
     const rpc = createBirpc<Record<string, never>, ServerFns>(fns, channel(socket));
     socket.once('close', () => rpc.$close());
   });
-  const closeAll = trackConnections(server);
-  return { port: await listen(server, port), close: closeAll };
+  return serve(server, port);
 }
 
 async function connect(port: number): Promise<BenchClient> {

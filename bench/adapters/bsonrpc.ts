@@ -8,7 +8,7 @@
 import * as net from 'net';
 import { BsonRpc, JsonRpc, notification, request, serviceClass } from '../../lib';
 import type { Adapter, BenchClient, BenchServer } from '../types';
-import { dial, listen, trackConnections } from '../net-util';
+import { closeSocket, dial, serve } from '../net-util';
 
 /** Notifications seen by this server process, over all connections. */
 let ticks = 0;
@@ -43,12 +43,10 @@ function peer(socket: net.Socket, services: object, variant: string): Peer {
 async function startServer(port: number, variant = 'rfc7464'): Promise<BenchServer> {
   const services = new Bench();
   const server = net.createServer((socket) => {
-    socket.on('error', () => undefined);
     const rpc = peer(socket, services, variant);
     rpc.on('error', (e: unknown) => process.stderr.write(`bsonrpc server: ${String(e)}\n`));
   });
-  const closeAll = trackConnections(server);
-  return { port: await listen(server, port), close: closeAll };
+  return serve(server, port);
 }
 
 async function connect(port: number, variant = 'rfc7464'): Promise<BenchClient> {
@@ -59,12 +57,8 @@ async function connect(port: number, variant = 'rfc7464'): Promise<BenchClient> 
     call: (x) => rpc.invokeRequest('echo', x),
     notify: () => rpc.invokeNotification('tick'),
     count: () => rpc.invokeRequest('count') as Promise<number>,
-    async close() {
-      if (socket.destroyed) return;
-      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      rpc.close();
-      await closed;
-    },
+    // rpc.close() ends the socket itself (and destroys it once drained).
+    close: () => closeSocket(socket, () => rpc.close()),
   };
 }
 

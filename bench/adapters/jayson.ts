@@ -11,7 +11,7 @@
 import * as net from 'net';
 import * as jayson from 'jayson';
 import type { Adapter, BenchClient, BenchServer } from '../types';
-import { closeSocket, dial, listen, trackConnections } from '../net-util';
+import { closeSocket, dial, serve } from '../net-util';
 
 type Callback = (err?: Error | null, result?: unknown) => void;
 
@@ -32,9 +32,7 @@ async function startServer(port: number): Promise<BenchServer> {
     },
   });
   const server = rpc.tcp() as unknown as net.Server;
-  server.on('connection', (s: net.Socket) => s.on('error', () => undefined));
-  const closeAll = trackConnections(server);
-  return { port: await listen(server, port), close: closeAll };
+  return serve(server, port);
 }
 
 async function connect(port: number): Promise<BenchClient> {

@@ -7,7 +7,7 @@
  */
 import * as net from 'net';
 import type { Adapter, BenchClient, BenchServer } from '../types';
-import { closeSocket, dial, listen, tickWriter, trackConnections } from '../net-util';
+import { closeSocket, dial, serve, tickWriter } from '../net-util';
 import { onLines } from '../lines';
 
 interface Msg {
@@ -20,7 +20,6 @@ interface Msg {
 async function startServer(port: number): Promise<BenchServer> {
   let ticks = 0;
   const server = net.createServer((socket) => {
-    socket.on('error', () => undefined);
     const write = tickWriter(socket);
     onLines(socket, (line) => {
       const msg = JSON.parse(line) as Msg;
@@ -32,8 +31,7 @@ async function startServer(port: number): Promise<BenchServer> {
       write(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) + '\n');
     });
   });
-  const closeAll = trackConnections(server);
-  return { port: await listen(server, port), close: closeAll };
+  return serve(server, port);
 }
 
 async function connect(port: number): Promise<BenchClient> {

@@ -5,7 +5,7 @@
 import * as net from 'net';
 import { JSONRPCClient, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
 import type { Adapter, BenchClient, BenchServer } from '../types';
-import { closeSocket, dial, listen, trackConnections } from '../net-util';
+import { closeSocket, dial, serve } from '../net-util';
 import { onLines } from '../lines';
 
 function wrap(socket: net.Socket): JSONRPCServerAndClient {
@@ -29,7 +29,6 @@ function wrap(socket: net.Socket): JSONRPCServerAndClient {
 async function startServer(port: number): Promise<BenchServer> {
   let ticks = 0;
   const server = net.createServer((socket) => {
-    socket.on('error', () => undefined);
     const peer = wrap(socket);
     peer.addMethod('echo', (params: unknown) => (params as unknown[])[0]);
     peer.addMethod('count', () => ticks);
@@ -37,8 +36,7 @@ async function startServer(port: number): Promise<BenchServer> {
       ticks++;
     });
   });
-  const closeAll = trackConnections(server);
-  return { port: await listen(server, port), close: closeAll };
+  return serve(server, port);
 }
 
 async function connect(port: number): Promise<BenchClient> {

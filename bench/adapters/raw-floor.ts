@@ -12,7 +12,7 @@
  */
 import * as net from 'net';
 import type { Adapter, BenchClient, BenchServer } from '../types';
-import { closeSocket, dial, listen, tickWriter, trackConnections } from '../net-util';
+import { closeSocket, dial, serve, tickWriter } from '../net-util';
 
 /** The ndjson JSON-RPC request `echo(x)` would be, with a typical 6-digit id. */
 function requestFrame(x: unknown): Buffer {
@@ -25,10 +25,8 @@ const COUNT_FRAME = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 100000, met
 async function startServer(port: number): Promise<BenchServer> {
   const server = net.createServer((socket) => {
     socket.on('data', (chunk: Buffer) => socket.write(chunk));
-    socket.on('error', () => undefined);
   });
-  const closeAll = trackConnections(server);
-  return { port: await listen(server, port), close: closeAll };
+  return serve(server, port);
 }
 
 interface Waiter {

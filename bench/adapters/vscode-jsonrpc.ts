@@ -11,7 +11,7 @@ import {
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import type { Adapter, BenchClient, BenchServer } from '../types';
-import { closeSocket, dial, listen, trackConnections } from '../net-util';
+import { closeSocket, dial, serve } from '../net-util';
 
 function wrap(socket: net.Socket): MessageConnection {
   return createMessageConnection(new StreamMessageReader(socket), new StreamMessageWriter(socket));
@@ -20,7 +20,6 @@ function wrap(socket: net.Socket): MessageConnection {
 async function startServer(port: number): Promise<BenchServer> {
   let ticks = 0;
   const server = net.createServer((socket) => {
-    socket.on('error', () => undefined);
     const conn = wrap(socket);
     conn.onRequest('echo', (x: unknown) => x);
     conn.onRequest('count', () => ticks);
@@ -31,8 +30,7 @@ async function startServer(port: number): Promise<BenchServer> {
     socket.once('close', () => conn.dispose());
     conn.listen();
   });
-  const closeAll = trackConnections(server);
-  return { port: await listen(server, port), close: closeAll };
+  return serve(server, port);
 }
 
 async function connect(port: number): Promise<BenchClient> {
