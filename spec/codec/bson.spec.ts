@@ -1,20 +1,9 @@
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { Binary, BSON, Decimal128, Double, EJSON, Int32, Long, ObjectId } from 'bson';
 import { BsonCodec, type BsonLibrary } from '../../lib/codec/bson';
 import { CodecError, DecodingError, EncodingError, RpcError } from '../../lib/errors';
+import { pyFrameBytes, pyFrames } from '../helpers/py-fixtures';
 
-const FIXTURES = join(__dirname, '../fixtures/pybsonrpc');
-
-interface ManifestEntry {
-  file?: string;
-  bytes?: number;
-  message?: unknown;
-}
-const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Record<string, ManifestEntry[]>;
-const pythonFrames = manifest.bson
-  .filter((e): e is Required<ManifestEntry> => e.file !== undefined)
-  .map((e) => ({ file: e.file, bytes: readFileSync(join(FIXTURES, e.file)), size: e.bytes, message: e.message }));
+const pythonFrames = pyFrames('bson').map((f) => ({ file: f.file, bytes: pyFrameBytes(f), size: f.bytes, message: f.message as unknown }));
 
 const codec = new BsonCodec();
 const TWO_POW_53 = 2n ** 53n;

@@ -1,28 +1,17 @@
 import fc from 'fast-check';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { JsonCodec, type JsonTextCodec } from '../../lib/codec/json';
 import { CodecError, DecodingError, EncodingError, RpcError } from '../../lib/errors';
-
-const FIXTURES = join(__dirname, '../fixtures/pybsonrpc');
-
-interface ManifestEntry {
-  file?: string;
-  message?: unknown;
-}
-const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Record<string, ManifestEntry[]>;
+import { pyFrameBytes, pyFrames, type PyWire } from '../helpers/py-fixtures';
 
 /** The JSON text inside a recorded frame (framing bytes removed; framing has its own specs). */
-function payloadOf(wire: string, bytes: Buffer): Buffer {
+function payloadOf(wire: PyWire, bytes: Buffer): Buffer {
   if (wire === 'frameless') return bytes;
   if (wire === 'rfc7464') return bytes.subarray(1, bytes.length - 1); // RS … LF
   return bytes.subarray(bytes.indexOf(0x3a) + 1, bytes.length - 1); // netstring: len ':' … ','
 }
 
-const pythonFrames = ['frameless', 'rfc7464', 'netstring'].flatMap((wire) =>
-  manifest[wire]
-    .filter((e): e is Required<ManifestEntry> => e.file !== undefined)
-    .map((e) => [e.file, payloadOf(wire, readFileSync(join(FIXTURES, e.file))), e.message] as const),
+const pythonFrames = (['frameless', 'rfc7464', 'netstring'] as const).flatMap((wire) =>
+  pyFrames(wire).map((f) => [f.file, payloadOf(wire, pyFrameBytes(f)), f.message as unknown] as const),
 );
 
 describe('JsonCodec', () => {

@@ -21,10 +21,11 @@ import type { Duplex } from 'node:stream';
 import { BSON, Double, EJSON, Int32 } from 'bson';
 import { BsonCodec } from '../../lib/codec/bson';
 import { bsonLengthFraming } from '../../lib/framing';
-import { BsonRpc, PeerError } from '../../lib';
+import { BsonRpc } from '../../lib';
 import { logSink } from '../helpers/log-sink';
 import { PyClient, PyServer } from '../helpers/py-services';
-import { parsePyRepr, pyFrameBytes, PyFrame, PyScenario, pyScenarios, rawLink } from '../helpers/raw';
+import { expectPythonOutcome, pyFrameBytes, PyFrame, PyScenario, pyScenarios } from '../helpers/py-fixtures';
+import { rawLink } from '../helpers/raw';
 
 const QUIET_MS = 50;
 
@@ -74,22 +75,6 @@ function pythonReads(bytes: Buffer): Buffer[] {
     pos += len;
   }
   return docs;
-}
-
-async function expectPythonOutcome(call: Promise<unknown>, repr: string): Promise<void> {
-  const expected = parsePyRepr(repr);
-  if (!expected.error) return expect(await call).toEqual(expected.value);
-  const err = await call.then(
-    () => {
-      throw new Error(`expected ${repr}`);
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(PeerError);
-  expect((err as PeerError).constructor.name).toBe(expected.error.errorClass);
-  expect((err as PeerError).code).toBe(expected.error.code);
-  expect((err as PeerError).message).toBe(expected.error.message);
-  expect((err as PeerError).data ?? '').toBe(expected.error.details);
 }
 
 const isResponse = (m: any) => m.method === undefined;

@@ -19,10 +19,11 @@
 import type { Duplex } from 'node:stream';
 import { JsonCodec } from '../../lib/codec/json';
 import { resolveFraming } from '../../lib/framing';
-import { JsonRpc, PeerError } from '../../lib';
+import { JsonRpc } from '../../lib';
 import { logSink } from '../helpers/log-sink';
 import { PyClient, PyServer } from '../helpers/py-services';
-import { parsePyRepr, pyFrameBytes, PyFrame, pyJson, PyScenario, pyScenarios, PyWire, rawLink } from '../helpers/raw';
+import { expectPythonOutcome, pyFrameBytes, PyFrame, pyJson, PyScenario, pyScenarios, PyWire } from '../helpers/py-fixtures';
+import { expectSameMessage, rawLink } from '../helpers/raw';
 
 const WIRES = ['rfc7464', 'netstring', 'frameless'] as const;
 const QUIET_MS = 50;
@@ -85,31 +86,6 @@ function pythonReads(wire: PyWire, bytes: Buffer): string[] {
     texts.push(s);
   }
   return texts;
-}
-
-/** Compares two messages; a batch as a multiset (a batch's answers may come in any order). */
-function expectSameMessage(actual: unknown, expected: unknown): void {
-  if (!Array.isArray(expected)) return expect(actual).toEqual(expected);
-  const order = (a: unknown, b: unknown) => pyJson(a).localeCompare(pyJson(b));
-  expect(Array.isArray(actual)).toBe(true);
-  expect([...(actual as unknown[])].sort(order)).toEqual([...expected].sort(order));
-}
-
-/** Checks how a call ended against Python's `python_result` repr. */
-async function expectPythonOutcome(call: Promise<unknown>, repr: string): Promise<void> {
-  const expected = parsePyRepr(repr);
-  if (!expected.error) return expect(await call).toEqual(expected.value);
-  const err = await call.then(
-    () => {
-      throw new Error(`expected ${repr}`);
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(PeerError);
-  expect((err as PeerError).constructor.name).toBe(expected.error.errorClass);
-  expect((err as PeerError).code).toBe(expected.error.code);
-  expect((err as PeerError).message).toBe(expected.error.message);
-  expect((err as PeerError).data ?? '').toBe(expected.error.details);
 }
 
 const isResponse = (m: any) => !Array.isArray(m) && m.method === undefined;

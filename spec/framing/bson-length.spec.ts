@@ -1,7 +1,8 @@
 import { BSON } from 'bson';
 import { FramingError } from '../../lib/errors';
 import { bsonLengthFraming } from '../../lib/framing';
-import { decodeWith, firstFailingByte, splitAt } from './support';
+import { splitAt } from '../helpers/chunks';
+import { decodeWith, firstFailingByte } from './support';
 
 const framing = bsonLengthFraming;
 

@@ -1,7 +1,8 @@
 import { PassThrough } from 'stream';
 import { FramingError } from '../../lib/errors';
 import { MAX_HEADER_BYTES, contentLengthFraming } from '../../lib/framing';
-import { decodeTextEverySplit, decodeWith, firstFailingByte, pieces } from './support';
+import { pieces } from '../helpers/chunks';
+import { decodeTextEverySplit, decodeWith, firstFailingByte } from './support';
 
 const framing = contentLengthFraming;
 

@@ -1,6 +1,7 @@
 import { FramingError } from '../../lib/errors';
 import { framelessFraming } from '../../lib/framing';
-import { decodeText, decodeTextEverySplit, decodeWith, firstFailingByte, pieces } from './support';
+import { pieces } from '../helpers/chunks';
+import { decodeText, decodeTextEverySplit, decodeWith, firstFailingByte } from './support';
 
 const framing = framelessFraming;
 

@@ -5,16 +5,9 @@
  * native delimiter searches cover.
  */
 import { BSON } from 'bson';
-import {
-  bsonLengthFraming,
-  contentLengthFraming,
-  framelessFraming,
-  ndjsonFraming,
-  netstringFraming,
-  rfc7464Framing,
-  type Framing,
-} from '../../lib/framing';
-import { decodeWith, expectPayloads, pieces } from './support';
+import { bsonLengthFraming, framelessFraming, type Framing } from '../../lib/framing';
+import { pieces } from '../helpers/chunks';
+import { ALL_FRAMINGS, decodeWith, expectPayloads } from './support';
 
 const MiB = 1024 * 1024;
 
@@ -31,8 +24,6 @@ function bigPayload(framing: Framing, size: number): Buffer {
   const json = bigJson(size);
   return framing === bsonLengthFraming ? Buffer.from(BSON.serialize(JSON.parse(json) as object)) : Buffer.from(json, 'utf8');
 }
-
-const framings = [rfc7464Framing, netstringFraming, framelessFraming, ndjsonFraming, contentLengthFraming, bsonLengthFraming];
 
 /** Runs `fn` counting `Buffer.concat` calls. */
 function countConcat<T>(fn: () => T): { result: T; calls: number } {
@@ -73,7 +64,7 @@ function countScanned<T>(fn: () => T): { result: T; scanned: number } {
   }
 }
 
-describe.each(framings.map((f) => [f.name, f] as const))('%s decoding is linear', (_name, framing) => {
+describe.each(ALL_FRAMINGS.map((f) => [f.name, f] as const))('%s decoding is linear', (_name, framing) => {
   const payload = bigPayload(framing, MiB);
   const frame = framing.encode(framing === bsonLengthFraming ? payload : payload.toString('utf8'));
 

@@ -4,7 +4,9 @@
  * encoder must write the very same bytes for the same payload.
  */
 import { bsonLengthFraming, framelessFraming, netstringFraming, rfc7464Framing, type Framing } from '../../lib/framing';
-import { decodeWith, expectPayloads, fixtureBytes, fixtureFrames, ownedPieces, splitAt } from './support';
+import { ownedPieces, splitAt } from '../helpers/chunks';
+import { pyFrameBytes, pyFrames } from '../helpers/py-fixtures';
+import { decodeWith, expectPayloads } from './support';
 
 const jsonWires: Array<[string, 'rfc7464' | 'netstring' | 'frameless', Framing]> = [
   ['rfc7464', 'rfc7464', rfc7464Framing],
@@ -13,14 +15,14 @@ const jsonWires: Array<[string, 'rfc7464' | 'netstring' | 'frameless', Framing]>
 ];
 
 describe.each(jsonWires)('Python bsonrpc %s frames', (_name, wire, framing) => {
-  const frames = fixtureFrames(wire);
+  const frames = pyFrames(wire);
 
   test('the manifest lists frames for this wire', () => {
     expect(frames.length).toBeGreaterThan(10);
   });
 
   test.each(frames.map((f) => [f.file, f] as const))('%s decodes to its manifest message', (_file, frame) => {
-    const bytes = fixtureBytes(frame);
+    const bytes = pyFrameBytes(frame);
     expect(bytes.length).toBe(frame.bytes);
     const payloads = decodeWith(framing, [bytes]);
     expect(payloads).toHaveLength(1);
@@ -31,7 +33,7 @@ describe.each(jsonWires)('Python bsonrpc %s frames', (_name, wire, framing) => {
   });
 
   test('all frames concatenated, split at every byte boundary', () => {
-    const all = frames.map(fixtureBytes);
+    const all = frames.map(pyFrameBytes);
     const stream = Buffer.concat(all);
     const expected = decodeWith(framing, [stream]);
     expect(expected.map((p) => JSON.parse(p.toString('utf8')))).toEqual(frames.map((f) => f.message));
@@ -42,16 +44,16 @@ describe.each(jsonWires)('Python bsonrpc %s frames', (_name, wire, framing) => {
 });
 
 describe('Python bsonrpc BSON documents', () => {
-  const frames = fixtureFrames('bson');
+  const frames = pyFrames('bson');
 
   test.each(frames.map((f) => [f.file, f] as const))('%s is one frame, the whole file', (_file, frame) => {
-    const bytes = fixtureBytes(frame);
+    const bytes = pyFrameBytes(frame);
     expect(decodeWith(bsonLengthFraming, [bytes])).toEqual([bytes]);
     expect(bsonLengthFraming.encode(bytes)).toEqual(bytes);
   });
 
   test('all documents concatenated split back into the same documents at every byte boundary', () => {
-    const docs = frames.map(fixtureBytes);
+    const docs = frames.map(pyFrameBytes);
     const stream = Buffer.concat(docs);
     expect(decodeWith(bsonLengthFraming, [stream])).toEqual(docs);
     expect(decodeWith(bsonLengthFraming, ownedPieces(stream, 1))).toEqual(docs);

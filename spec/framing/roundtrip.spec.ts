@@ -5,16 +5,9 @@
  */
 import { BSON, Binary, Long } from 'bson';
 import fc from 'fast-check';
-import {
-  bsonLengthFraming,
-  contentLengthFraming,
-  framelessFraming,
-  ndjsonFraming,
-  netstringFraming,
-  rfc7464Framing,
-  type Framing,
-} from '../../lib/framing';
-import { JSON_TEXTS, decodeWith, expectPayloads, ownedPieces, pieces, splitAt } from './support';
+import { bsonLengthFraming, ndjsonFraming, rfc7464Framing, type Framing } from '../../lib/framing';
+import { ownedPieces, pieces, splitAt } from '../helpers/chunks';
+import { JSON_FRAMINGS, JSON_TEXTS, decodeWith, expectPayloads } from './support';
 
 interface Case {
   framing: Framing;
@@ -38,7 +31,7 @@ const bsonMessages = bsonDocs.map(([label, doc]) => {
 });
 
 const cases: Case[] = [
-  ...[rfc7464Framing, netstringFraming, framelessFraming, ndjsonFraming, contentLengthFraming].map((framing) => ({
+  ...JSON_FRAMINGS.map((framing) => ({
     framing,
     messages: jsonMessages,
   })),

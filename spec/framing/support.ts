@@ -1,12 +1,27 @@
 /**
- * Shared data and drivers for the framing specs: the message corpus every
- * framing is checked against, chunking helpers, and the recorded Python
- * bsonrpc frames.
+ * Shared data and drivers for the framing specs: the built-in framings, the
+ * message corpus every framing is checked against, and decoding drivers
+ * (chunking is in spec/helpers/chunks.ts, the recorded Python bsonrpc frames
+ * in spec/helpers/py-fixtures.ts).
  */
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { FramingError } from '../../lib/errors';
-import type { FrameDecoder, Framing } from '../../lib/framing';
+import {
+  bsonLengthFraming,
+  contentLengthFraming,
+  framelessFraming,
+  ndjsonFraming,
+  netstringFraming,
+  rfc7464Framing,
+  type FrameDecoder,
+  type Framing,
+} from '../../lib/framing';
+import { splitAt } from '../helpers/chunks';
+
+/** The built-in JSON framings, spelled out rather than read from lib: a framing lib loses fails here instead of dropping out. */
+export const JSON_FRAMINGS: readonly Framing[] = [rfc7464Framing, netstringFraming, framelessFraming, ndjsonFraming, contentLengthFraming];
+
+/** Every built-in framing: the JSON ones, then BSON's. */
+export const ALL_FRAMINGS: readonly Framing[] = [...JSON_FRAMINGS, bsonLengthFraming];
 
 /** Generous default so the corpus never trips the limit by accident. */
 export const BIG = 16 * 1024 * 1024;
@@ -59,25 +74,6 @@ export function expectPayloads(got: Buffer[], expected: Buffer[], context: unkno
   expect({ context, payloads: got.map(String) }).toEqual({ context, payloads: expected.map(String) });
 }
 
-/** The two chunks of `buf` cut at `at`. */
-export function splitAt(buf: Buffer, at: number): Buffer[] {
-  return [buf.subarray(0, at), buf.subarray(at)];
-}
-
-/** `buf` in pieces of `size` bytes (the last may be shorter). */
-export function* pieces(buf: Buffer, size: number): Generator<Buffer> {
-  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
-}
-
-/**
- * Copies of `buf`'s pieces, each in its own memory: a decoder that kept a
- * view into a chunk the caller later overwrote would be caught by tests
- * that scribble over the originals.
- */
-export function ownedPieces(buf: Buffer, size: number): Buffer[] {
-  return [...pieces(buf, size)].map((p) => Buffer.from(p));
-}
-
 /**
  * Runs `feed` and returns the `FramingError` it threw (failing if it did
  * not throw one), so a test can check the message.
@@ -90,33 +86,6 @@ export function framingErrorOf(feed: () => void): Error {
     throw err;
   }
   throw new Error('expected a FramingError, nothing was thrown');
-}
-
-// ---------------------------------------------------------------------------
-// Recorded Python bsonrpc 0.2.1 frames
-
-/** Where the recorded frames live. */
-export const FIXTURES = join(__dirname, '..', 'fixtures', 'pybsonrpc');
-
-/** One recorded frame from manifest.json. */
-export interface FixtureFrame {
-  scenario: string;
-  seq: number;
-  direction: 'c2s' | 's2c';
-  file: string;
-  bytes: number;
-  message: unknown;
-}
-
-/** The frames recorded for one wire form, in manifest order (scenario, seq). */
-export function fixtureFrames(wire: 'rfc7464' | 'netstring' | 'frameless' | 'bson'): FixtureFrame[] {
-  const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Record<string, Array<Partial<FixtureFrame>>>;
-  return manifest[wire].filter((e): e is FixtureFrame => typeof e.file === 'string');
-}
-
-/** A recorded frame's bytes. */
-export function fixtureBytes(frame: FixtureFrame): Buffer {
-  return readFileSync(join(FIXTURES, frame.file));
 }
 
 /**

@@ -1,23 +1,21 @@
 /**
- * Raw-wire helpers for protocol and compatibility specs:
+ * Raw-wire helpers for protocol, compatibility and hostile-input specs:
  *
  * - {@link RawEnd}: the far side of an in-memory duplex that writes bytes
  *   as they are and reads back the frames a peer writes, split by the
  *   framing's own decoder from lib/framing (so a test sees exactly what
  *   crossed the wire, not what a second peer made of it);
+ * - {@link rawLink} / {@link rawServer}: a peer on one end of such a duplex
+ *   and a {@link RawEnd} on the other;
  * - {@link expectResponse}: a JSON-RPC answer against the specification's
- *   text (batches as multisets, the optional error `data` set aside);
- * - the recorded Python bsonrpc fixtures (spec/fixtures/pybsonrpc) and a
- *   reader for the Python reprs they carry as results;
- * - {@link pyJson}, the JSON text Python bsonrpc writes (sorted keys,
- *   compact, non-ASCII escaped), for frames a test must forge in its style.
+ *   text (batches as multisets, the optional error `data` set aside).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { createDuplexPair } from '../../lib';
+import { BsonRpc, createDuplexPair, JsonRpc, PeerOptions, RpcPeer } from '../../lib';
 import { resolveFraming } from '../../lib/framing';
-import type { Framing } from '../../lib/framing';
+import type { Framing, FramingName } from '../../lib/framing';
+import { pyJson } from './py-fixtures';
+import { sleep } from './wait';
 
 /** Large enough that no test frame trips the decoder's size limit. */
 const BIG = 64 * 1024 * 1024;
@@ -101,7 +99,7 @@ export class RawEnd {
 
   /** Waits `ms` and returns (and takes) every frame that arrived meanwhile and was unread. */
   async quiet(ms = 50): Promise<Buffer[]> {
-    await new Promise((r) => setTimeout(r, ms));
+    await sleep(ms);
     const out = this.unread;
     this.read = this.frames.length;
     return out;
@@ -153,6 +151,22 @@ export function rawLink<P>(framing: string | Framing, makePeer: (socket: Duplex)
   return { raw: new RawEnd(rawSide, resolveFraming(framing)), peer };
 }
 
+/** What a raw end can speak: a JSON framing (to a `JsonRpc`), or `'bson'` (to a `BsonRpc`). */
+export type Wire = FramingName | 'bson';
+
+/** Every JSON framing, in the order the hostile specs walk them. */
+export const JSON_WIRES: readonly FramingName[] = ['rfc7464', 'ndjson', 'netstring', 'content-length', 'frameless'];
+
+/** The peer that speaks `wire`, so one table of wires can drive both peer classes. */
+export function wirePeer(wire: Wire, socket: Duplex, services: object | null, options: PeerOptions = {}): RpcPeer {
+  return wire === 'bson' ? new BsonRpc(socket, services, options) : new JsonRpc(socket, services, { ...options, framing: wire });
+}
+
+/** A {@link wirePeer} serving `services` on one end of an in-memory pair, and a {@link RawEnd} on the other. */
+export function rawServer(wire: Wire, services: object | null, options: PeerOptions = {}): { raw: RawEnd; peer: RpcPeer } {
+  return rawLink(wire, (socket) => wirePeer(wire, socket, services, options));
+}
+
 // ---------------------------------------------------------------- comparing responses
 
 /** Sets aside an error object's optional `data` (checking it is a string). */
@@ -166,206 +180,15 @@ export function withoutData(message: any): any {
   return message;
 }
 
-/** Compares a response with the expected one; batches as multisets. */
+/** Compares two messages; a batch as a multiset, since a batch's answers may come in any order. */
+export function expectSameMessage(actual: unknown, expected: unknown): void {
+  if (!Array.isArray(expected)) return expect(actual).toEqual(expected);
+  const order = (a: unknown, b: unknown) => (pyJson(a) < pyJson(b) ? -1 : pyJson(a) > pyJson(b) ? 1 : 0);
+  expect(Array.isArray(actual)).toBe(true);
+  expect([...(actual as unknown[])].sort(order)).toEqual([...expected].sort(order));
+}
+
+/** Compares a response with the expected one; batches as multisets, error `data` set aside. */
 export function expectResponse(actual: unknown, expected: unknown): void {
-  const got = withoutData(actual);
-  if (Array.isArray(expected)) {
-    expect(Array.isArray(got)).toBe(true);
-    const order = (a: unknown, b: unknown) => (pyJson(a) < pyJson(b) ? -1 : pyJson(a) > pyJson(b) ? 1 : 0);
-    expect([...(got as unknown[])].sort(order)).toEqual([...expected].sort(order));
-  } else {
-    expect(got).toEqual(expected);
-  }
-}
-
-// ---------------------------------------------------------------- Python bsonrpc fixtures
-
-/** The recorded wire forms. */
-export type PyWire = 'rfc7464' | 'netstring' | 'frameless' | 'bson';
-
-/** One recorded frame: exactly what crossed the wire, and its decoded message. */
-export interface PyFrame {
-  scenario: string;
-  seq: number;
-  direction: 'c2s' | 's2c';
-  file: string;
-  bytes: number;
-  /** As parsed (JSON) or canonical extended JSON (BSON). */
-  message: any;
-}
-
-/** One recorded scenario: its frames in wire order and the Python caller's result (a repr). */
-export interface PyScenario {
-  name: string;
-  frames: PyFrame[];
-  pythonResult: string;
-}
-
-export const PY_FIXTURES = join(__dirname, '..', 'fixtures', 'pybsonrpc');
-
-/** The scenarios recorded for `wire`, in manifest order. */
-export function pyScenarios(wire: PyWire): PyScenario[] {
-  const manifest = JSON.parse(readFileSync(join(PY_FIXTURES, 'manifest.json'), 'utf8')) as Record<string, any[]>;
-  const byName = new Map<string, PyScenario>();
-  for (const entry of manifest[wire]) {
-    let s = byName.get(entry.scenario);
-    if (!s) byName.set(entry.scenario, (s = { name: entry.scenario, frames: [], pythonResult: '' }));
-    if ('python_result' in entry) s.pythonResult = entry.python_result;
-    else s.frames.push(entry as PyFrame);
-  }
-  for (const s of byName.values()) s.frames.sort((a, b) => a.seq - b.seq);
-  return [...byName.values()];
-}
-
-/** The bytes of a recorded frame, framing included. */
-export function pyFrameBytes(frame: PyFrame): Buffer {
-  return readFileSync(join(PY_FIXTURES, frame.file));
-}
-
-/**
- * A JSON text as Python bsonrpc writes it: `json.dumps(sort_keys=True,
- * separators=(',', ':'))` with `ensure_ascii`.
- */
-export function pyJson(value: unknown): string {
-  const sorted = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sorted)
-      : v !== null && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
-        : v;
-  return JSON.stringify(sorted(value)).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** What a Python repr of a raised bsonrpc error names. */
-export interface PyErrorRepr {
-  errorClass: string;
-  code: number;
-  message: string;
-  details: string;
-}
-
-/**
- * Reads the Python reprs the fixtures use: str, bytes, int, float, None,
- * True/False, list, tuple, dict and `datetime.datetime(...)` (naive, UTC,
- * as pymongo decodes). A str holding a bsonrpc error's str()
- * (`"ServerError('Code: -32000 Message: … Details: …')"`) becomes a
- * {@link PyErrorRepr} under `error`. bytes → Buffer, datetime → Date, ints
- * beyond 2^53 → bigint.
- */
-export function parsePyRepr(text: string): { value?: unknown; error?: PyErrorRepr } {
-  const value = new PyReprReader(text).readAll();
-  if (typeof value === 'string') {
-    const m = /^(\w+)\('Code: (-?\d+) Message: (.*) Details: (.*)'\)$/s.exec(value);
-    if (m) return { error: { errorClass: m[1], code: Number(m[2]), message: m[3], details: m[4] } };
-  }
-  return { value };
-}
-
-class PyReprReader {
-  private pos = 0;
-  constructor(private readonly s: string) {}
-
-  readAll(): unknown {
-    const v = this.value();
-    this.ws();
-    if (this.pos !== this.s.length) throw new Error(`trailing text in repr at ${this.pos}: ${this.s}`);
-    return v;
-  }
-
-  private ws(): void {
-    while (this.s[this.pos] === ' ') this.pos++;
-  }
-
-  private eat(token: string): boolean {
-    this.ws();
-    if (!this.s.startsWith(token, this.pos)) return false;
-    this.pos += token.length;
-    return true;
-  }
-
-  private expect(token: string): void {
-    if (!this.eat(token)) throw new Error(`expected ${token} at ${this.pos} in repr: ${this.s}`);
-  }
-
-  private value(): unknown {
-    this.ws();
-    const c = this.s[this.pos];
-    if (c === "'" || c === '"') return this.str(false);
-    if (c === 'b' && (this.s[this.pos + 1] === "'" || this.s[this.pos + 1] === '"')) {
-      this.pos++;
-      return this.str(true);
-    }
-    if (c === '[') return this.seq('[', ']');
-    if (c === '(') return this.seq('(', ')');
-    if (c === '{') return this.dict();
-    if (this.eat('None')) return null;
-    if (this.eat('True')) return true;
-    if (this.eat('False')) return false;
-    if (this.eat('datetime.datetime(')) {
-      const parts: number[] = [];
-      while (!this.eat(')')) {
-        parts.push(this.value() as number);
-        this.eat(',');
-      }
-      const [y, mo, d, h = 0, mi = 0, sec = 0, us = 0] = parts;
-      return new Date(Date.UTC(y, mo - 1, d, h, mi, sec, Math.floor(us / 1000)));
-    }
-    const m = /^-?\d+(\.\d*)?(e[-+]?\d+)?/i.exec(this.s.slice(this.pos));
-    if (!m) throw new Error(`cannot read repr at ${this.pos}: ${this.s}`);
-    this.pos += m[0].length;
-    if (m[1] !== undefined || m[2] !== undefined) return Number(m[0]);
-    const big = BigInt(m[0]);
-    return big <= BigInt(Number.MAX_SAFE_INTEGER) && big >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(big) : big;
-  }
-
-  private seq(open: string, close: string): unknown[] {
-    this.expect(open);
-    const out: unknown[] = [];
-    while (!this.eat(close)) {
-      out.push(this.value());
-      this.eat(',');
-    }
-    return out;
-  }
-
-  private dict(): Record<string, unknown> {
-    this.expect('{');
-    const out: Record<string, unknown> = {};
-    while (!this.eat('}')) {
-      const key = this.value();
-      this.expect(':');
-      out[String(key)] = this.value();
-      this.eat(',');
-    }
-    return out;
-  }
-
-  /** A quoted str (code points) or bytes (octets) literal with Python escapes. */
-  private str(bytes: boolean): string | Buffer {
-    const quote = this.s[this.pos++];
-    const units: number[] = [];
-    let text = '';
-    const simple: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
-    while (this.s[this.pos] !== quote) {
-      if (this.pos >= this.s.length) throw new Error(`unterminated string in repr: ${this.s}`);
-      let ch = this.s[this.pos++];
-      if (ch === '\\') {
-        const e = this.s[this.pos++];
-        const hex = (n: number) => {
-          const h = parseInt(this.s.slice(this.pos, this.pos + n), 16);
-          this.pos += n;
-          return h;
-        };
-        if (e === 'x') ch = String.fromCharCode(hex(2));
-        else if (e === 'u') ch = String.fromCharCode(hex(4));
-        else if (e === 'U') ch = String.fromCodePoint(hex(8));
-        else if (e in simple) ch = simple[e];
-        else throw new Error(`unknown escape \\${e} in repr: ${this.s}`);
-      }
-      if (bytes) units.push(ch.charCodeAt(0));
-      else text += ch;
-    }
-    this.pos++;
-    return bytes ? Buffer.from(units) : text;
-  }
+  expectSameMessage(withoutData(actual), expected);
 }

@@ -1,4 +1,4 @@
-/** Small waiting helpers shared by the peer specs. */
+/** Small waiting helpers shared by the specs. */
 
 /** A promise with its resolver, to hold a handler until the test lets it go. */
 export function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -7,12 +7,15 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
+/** Resolves after `ms`: for a handler that must take time, or a test that must let some pass. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** Polls `cond` every 2 ms; throws naming `what` after `timeoutMs`. */
 export async function until(cond: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 2))) {
+  for (const t0 = Date.now(); !cond(); await sleep(2)) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
   }
 }
 
 /** A few turns of the event loop: enough for in-memory frames to cross. */
-export const settle = (): Promise<unknown> => new Promise((r) => setTimeout(r, 20));
+export const settle = (): Promise<void> => sleep(20);

@@ -12,6 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { JsonRpc, PeerOptions, request, serviceClass } from '../../lib';
 import { logSink } from '../helpers/log-sink';
+import { sleep } from '../helpers/wait';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -25,7 +26,7 @@ class BigServer {
   }
   @request async bigLater(n: number, _pad?: string) {
     this.started++;
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     return 'x'.repeat(n);
   }
   @request ping(i: number) {
@@ -97,7 +98,7 @@ async function staller(server: Server): Promise<{ bad: net.Socket; serverSocket:
   for (let i = 0; i < 100; i++) {
     const serverSocket = [...server.peers.keys()].find((s) => s.remotePort === bad.localPort);
     if (serverSocket) return { bad, serverSocket };
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
   throw new Error('the server never accepted the connection');
 }
@@ -108,7 +109,7 @@ async function settle(read: () => number, quietMs = 150, maxMs = 3000): Promise<
   let last = read();
   let since = Date.now();
   while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     const now = read();
     if (now !== last) [last, since] = [now, Date.now()];
     else if (Date.now() - since >= quietMs) break;
@@ -132,7 +133,7 @@ function goodClient(port: number): { stop(): Promise<number> } {
     for (let i = 0; running && i < 100_000; i++) {
       expect(await rpc.invokeRequest('ping', i)).toBe(i);
       ok++;
-      await new Promise((r) => setTimeout(r, 2));
+      await sleep(2);
     }
   })();
   return {

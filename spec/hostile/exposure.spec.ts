@@ -6,10 +6,10 @@
  * which also proves the connection stayed open.
  */
 import { BSON } from 'bson';
-import { BsonRpc, createDuplexPair, JsonRpc, notification, request, RpcPeer, serviceClass } from '../../lib';
-import { resolveFraming } from '../../lib/framing';
+import { notification, request, serviceClass } from '../../lib';
 import { logSink } from '../helpers/log-sink';
-import { RawEnd } from '../helpers/raw';
+import type { PeerKind } from '../helpers/pair';
+import { rawServer } from '../helpers/raw';
 
 @serviceClass
 class Exposed {
@@ -39,15 +39,10 @@ class Exposed {
   }
 }
 
-type Kind = 'json' | 'bson';
-
-function serve(kind: Kind) {
+function serve(kind: PeerKind) {
   const logs = logSink('debug');
   const services = new Exposed();
-  const [server, client] = createDuplexPair();
-  const opts = { logger: logs.logger, connectionId: 'exp' };
-  const peer = kind === 'json' ? new JsonRpc(server, services, opts) : (new BsonRpc(server, services, opts) as unknown as RpcPeer);
-  const raw = new RawEnd(client, resolveFraming(kind === 'json' ? 'rfc7464' : 'bson'));
+  const { raw, peer } = rawServer(kind === 'json' ? 'rfc7464' : 'bson', services, { logger: logs.logger, connectionId: 'exp' });
   const vk = kind === 'json' ? 'jsonrpc' : 'bsonrpc';
   return {
     services,
@@ -117,7 +112,7 @@ function expectUnpolluted(services: Exposed): void {
   expect(services.touched).toBe(0);
 }
 
-for (const kind of ['json', 'bson'] as Kind[]) {
+for (const kind of ['json', 'bson'] as PeerKind[]) {
   describe(`${kind}: only decorated handlers, by wire name`, () => {
     test.each(NOT_CALLABLE)('request to %j is -32601 and reaches nothing', async (method) => {
       const s = serve(kind);

@@ -7,11 +7,8 @@
  */
 import { BSON } from 'bson';
 import {
-  BsonRpc,
   ConnectionClosedError,
-  createDuplexPair,
   InternalError,
-  JsonRpc,
   notification,
   request,
   ResponseTimeout,
@@ -23,7 +20,8 @@ import {
 import { resolveFraming } from '../../lib/framing';
 import { logSink, LogSink } from '../helpers/log-sink';
 import { pair, PeerKind } from '../helpers/pair';
-import { RawEnd } from '../helpers/raw';
+import { JSON_WIRES, rawServer, Wire } from '../helpers/raw';
+import { sleep, until } from '../helpers/wait';
 
 const nasty = {
   string: () => 'a plain string',
@@ -72,7 +70,7 @@ class Faulty {
     throw nasty[kind]();
   }
   @request async rejectsNasty(kind: Nasty) {
-    await new Promise((r) => setTimeout(r, 1));
+    await sleep(1);
     throw nasty[kind]();
   }
   @request bigint() {
@@ -95,7 +93,7 @@ class Faulty {
     });
   }
   @request async slow(ms: number) {
-    await new Promise((r) => setTimeout(r, ms));
+    await sleep(ms);
     this.finished++;
     return ms;
   }
@@ -125,12 +123,6 @@ class Stalling {
 /** A warn-level line for `conn` whose message matches. */
 function logged(logs: LogSink, conn: string, msg: RegExp): Record<string, any> | undefined {
   return logs.warnings().find((l) => l.connectionId === conn && msg.test(l.msg));
-}
-
-async function waitFor(cond: () => boolean, ms = 1000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  expect(cond()).toBe(true);
 }
 
 for (const kind of ['json', 'bson'] as PeerKind[]) {
@@ -168,7 +160,7 @@ for (const kind of ['json', 'bson'] as PeerKind[]) {
       const p = pair(kind, services, undefined);
       p.b.invokeNotification('noteThrows', what);
       expect(await p.b.invokeRequest('ping', 3)).toBe(3);
-      await waitFor(() => logged(p.logs, 'a', /notification handler failed/) !== undefined);
+      await until(() => logged(p.logs, 'a', /notification handler failed/) !== undefined, 'the logged failure', 1000);
       expect(services.notified).toBe(1);
       await p.finish();
     });
@@ -193,7 +185,7 @@ for (const kind of ['json', 'bson'] as PeerKind[]) {
       expect(Date.now() - t0).toBeLessThan(1000);
       expect(await p.b.invokeRequest('ping', 5)).toBe(5);
       p.b.close();
-      await waitFor(() => services.aborted === 1);
+      await until(() => services.aborted === 1, 'the aborted handler', 1000);
       expect(await p.a.join(1000)).toBe(true);
     });
 
@@ -212,7 +204,7 @@ for (const kind of ['json', 'bson'] as PeerKind[]) {
       const services = new Faulty();
       const p = pair(kind, services, undefined);
       const call = p.b.invokeRequest('slow', 30);
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       p.b.close();
       await expect(call).rejects.toBeInstanceOf(ConnectionClosedError);
       expect(await p.a.join(1000)).toBe(true);
@@ -222,7 +214,7 @@ for (const kind of ['json', 'bson'] as PeerKind[]) {
     test('the server closes while the caller waits: the call rejects at once with ConnectionClosedError', async () => {
       const p = pair(kind, new Faulty(), undefined);
       const call = p.b.invokeRequest('neverReturns');
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       const t0 = Date.now();
       p.a.close();
       await expect(call).rejects.toBeInstanceOf(ConnectionClosedError);
@@ -235,9 +227,9 @@ for (const kind of ['json', 'bson'] as PeerKind[]) {
       const p = pair(kind, services, new Stalling());
       const call = p.b.invokeRequest('callsBack');
       call.catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       p.b.close();
-      await waitFor(() => services.finished === 1);
+      await until(() => services.finished === 1, 'the handler to finish', 1000);
       expect(await p.a.join(1000)).toBe(true);
       expect(await p.b.join(1000)).toBe(true);
     });
@@ -245,26 +237,24 @@ for (const kind of ['json', 'bson'] as PeerKind[]) {
 }
 
 describe('raw: the client goes away mid-frame or mid-batch', () => {
-  const wires = ['rfc7464', 'ndjson', 'netstring', 'content-length', 'frameless', 'bson'] as const;
-  const frameOf = (wire: (typeof wires)[number]) =>
+  const wires: Wire[] = [...JSON_WIRES, 'bson'];
+  const frameOf = (wire: Wire) =>
     wire === 'bson'
       ? Buffer.from(BSON.serialize({ bsonrpc: '2.0', method: 'slow', params: [20], id: 1 }))
       : resolveFraming(wire).encode('{"jsonrpc":"2.0","method":"slow","params":[20],"id":1}');
 
-  function serve(wire: (typeof wires)[number]) {
+  function serve(wire: Wire) {
     const logs = logSink('debug');
     const services = new Faulty();
-    const [server, client] = createDuplexPair();
-    const opts = { logger: logs.logger, connectionId: 'raw' };
-    const peer = wire === 'bson' ? new BsonRpc(server, services, opts) : new JsonRpc(server, services, { ...opts, framing: wire });
-    return { raw: new RawEnd(client, resolveFraming(wire)), peer, logs, services, client };
+    const { raw, peer } = rawServer(wire, services, { logger: logs.logger, connectionId: 'raw' });
+    return { raw, peer, logs, services, client: raw.socket };
   }
 
   test.each(wires)('%s: half a frame, then end: a clean close, logged with the connection id', async (wire) => {
     const { raw, peer, logs } = serve(wire);
     const frame = frameOf(wire);
     raw.write(frame.subarray(0, frame.length >> 1));
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     raw.end();
     expect(await peer.join(1000)).toBe(true);
     expect(raw.frames).toEqual([]);
@@ -276,7 +266,7 @@ describe('raw: the client goes away mid-frame or mid-batch', () => {
     const { raw, peer, client } = serve(wire);
     const frame = frameOf(wire);
     raw.write(frame.subarray(0, 7));
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     client.destroy();
     expect(await peer.join(1000)).toBe(true);
   });
@@ -284,7 +274,7 @@ describe('raw: the client goes away mid-frame or mid-batch', () => {
   test('mid-batch: the client ends while the batch runs; every handler finishes, nothing is written after close', async () => {
     const { raw, peer, services } = serve('rfc7464');
     raw.send(JSON.stringify([20, 5, 1].map((ms, id) => ({ jsonrpc: '2.0', method: 'slow', params: [ms], id }))));
-    await new Promise((r) => setTimeout(r, 3));
+    await sleep(3);
     raw.end();
     expect(await peer.join(1000)).toBe(true);
     expect(services.finished).toBe(3);

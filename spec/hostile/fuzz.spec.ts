@@ -18,11 +18,11 @@
  */
 import { BSON } from 'bson';
 import fc from 'fast-check';
-import type { Duplex } from 'node:stream';
-import { BsonRpc, createDuplexPair, JsonRpc, notification, request, rpcRequest, RpcContext, RpcPeer, serviceClass } from '../../lib';
+import { createDuplexPair, notification, request, rpcRequest, RpcContext, serviceClass } from '../../lib';
 import { resolveFraming } from '../../lib/framing';
 import { logSink } from '../helpers/log-sink';
-import { RawEnd } from '../helpers/raw';
+import { JSON_WIRES, rawServer, Wire, wirePeer } from '../helpers/raw';
+import { sleep } from '../helpers/wait';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20251121);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
@@ -42,7 +42,7 @@ class FuzzServer {
     return 'pong';
   }
   @request async slow(ms: unknown) {
-    await new Promise((r) => setTimeout(r, Math.min(Math.abs(Number(ms)) || 0, 20)));
+    await sleep(Math.min(Math.abs(Number(ms)) || 0, 20));
     return 'slept';
   }
   @request fails(why: unknown) {
@@ -55,8 +55,6 @@ class FuzzServer {
 }
 const METHODS = ['echo', 'add', 'ping', 'slow', 'fails', 'who', 'note', 'constructor', '__proto__', 'toString', 'nope'];
 
-type Wire = 'rfc7464' | 'ndjson' | 'netstring' | 'content-length' | 'frameless' | 'bson';
-const JSON_WIRES: Wire[] = ['rfc7464', 'ndjson', 'netstring', 'content-length', 'frameless'];
 /** Bytes that end any unfinished frame, where the framing has such a thing. */
 const RESYNC: Record<Wire, string> = { rfc7464: '', ndjson: '\n', netstring: '', 'content-length': '', frameless: '', bson: '' };
 const CODES = new Set([-32700, -32600, -32601, -32602, -32603, -32000]);
@@ -64,9 +62,9 @@ const CODES = new Set([-32700, -32600, -32601, -32602, -32603, -32000]);
 const services = new FuzzServer();
 const logs = logSink('warn');
 
-function serverPeer(wire: Wire, socket: Duplex, connectionId: string): RpcPeer {
-  const opts = { logger: logs.logger, connectionId, partialFrameTimeout: 20, maxMessageSize: 64 * 1024 };
-  return wire === 'bson' ? (new BsonRpc(socket, services, opts) as unknown as RpcPeer) : new JsonRpc(socket, services, { ...opts, framing: wire });
+/** One set of server options, so the fuzzed connections and the well-behaved one are served alike. */
+function serverOptions(connectionId: string) {
+  return { logger: logs.logger, connectionId, partialFrameTimeout: 20, maxMessageSize: 64 * 1024 };
 }
 
 function encode(wire: Wire, message: unknown): Buffer {
@@ -94,9 +92,7 @@ let connections = 0;
 
 /** Writes `input` (in the given chunks) and a fence; checks the property. */
 async function probe(wire: Wire, input: Buffer, cuts: number[]): Promise<void> {
-  const [serverSide, clientSide] = createDuplexPair();
-  const peer = serverPeer(wire, serverSide, `fuzz${++connections}`);
-  const raw = new RawEnd(clientSide, resolveFraming(wire));
+  const { raw, peer } = rawServer(wire, services, serverOptions(`fuzz${++connections}`));
   let from = 0;
   for (const cut of [...cuts.map((c) => c % (input.length + 1))].sort((a, b) => a - b)) {
     raw.write(input.subarray(from, cut));
@@ -134,8 +130,8 @@ async function probe(wire: Wire, input: Buffer, cuts: number[]): Promise<void> {
 /** A second, well-behaved connection to the same services, checked after every run. */
 function goodClient(wire: Wire): { check(i: number): Promise<void>; close(): void } {
   const [s, c] = createDuplexPair();
-  const server = serverPeer(wire, s, 'good-server');
-  const client = wire === 'bson' ? new BsonRpc(c, null, { timeout: BOUND_MS }) : new JsonRpc(c, null, { framing: wire, timeout: BOUND_MS });
+  const server = wirePeer(wire, s, services, serverOptions('good-server'));
+  const client = wirePeer(wire, c, null, { timeout: BOUND_MS });
   return {
     async check(i) {
       expect(await client.invokeRequest('echo', { i, s: 'ok' })).toEqual({ i, s: 'ok' });

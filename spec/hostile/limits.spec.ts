@@ -6,11 +6,12 @@
  */
 import { Duplex } from 'node:stream';
 import { BSON } from 'bson';
-import { BsonRpc, createDuplexPair, JsonRpc, PeerOptions, request, RpcPeer, serviceClass } from '../../lib';
+import { createDuplexPair, JsonRpc, PeerOptions, request, RpcPeer, serviceClass } from '../../lib';
 import { TooManyPendingRequests } from '../../lib/errors';
 import { resolveFraming } from '../../lib/framing';
 import { logSink, LogSink } from '../helpers/log-sink';
-import { RawEnd } from '../helpers/raw';
+import { JSON_WIRES, RawEnd, Wire, wirePeer } from '../helpers/raw';
+import { sleep } from '../helpers/wait';
 
 @serviceClass
 class LimitServer {
@@ -29,13 +30,13 @@ class LimitServer {
     return 'x'.repeat(n);
   }
   @request async bigLater(n: number) {
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     return 'x'.repeat(n);
   }
   @request async slow(ms: number) {
     this.started++;
     this.peak = Math.max(this.peak, ++this.running);
-    await new Promise((r) => setTimeout(r, ms));
+    await sleep(ms);
     this.running--;
     return ms;
   }
@@ -53,9 +54,6 @@ class LimitServer {
   }
 }
 
-type Wire = 'rfc7464' | 'ndjson' | 'netstring' | 'content-length' | 'frameless' | 'bson';
-const JSON_WIRES: Wire[] = ['rfc7464', 'ndjson', 'netstring', 'content-length', 'frameless'];
-
 interface Served {
   raw: RawEnd;
   peer: RpcPeer;
@@ -65,18 +63,12 @@ interface Served {
   socket: Duplex;
 }
 
-function serve(wire: Wire, options: PeerOptions = {}, socket?: Duplex, rawSide?: Duplex): Served {
+/** Serves `LimitServer` on `wire` over `sockets` (the server's end, then the raw end's). */
+function serve(wire: Wire, options: PeerOptions = {}, sockets: [Duplex, Duplex] = createDuplexPair()): Served {
   const logs = logSink('debug');
   const services = new LimitServer();
-  let server: Duplex;
-  let client: Duplex;
-  if (socket) [server, client] = [socket, rawSide as Duplex];
-  else [server, client] = createDuplexPair();
-  const opts = { logger: logs.logger, connectionId: 'srv', ...options };
-  const peer =
-    wire === 'bson'
-      ? (new BsonRpc(server, services, opts) as unknown as RpcPeer)
-      : new JsonRpc(server, services, { ...opts, framing: wire });
+  const [server, client] = sockets;
+  const peer = wirePeer(wire, server, services, { logger: logs.logger, connectionId: 'srv', ...options });
   return { raw: new RawEnd(client, resolveFraming(wire)), peer, logs, services, socket: server };
 }
 
@@ -315,7 +307,7 @@ describe('partialFrameTimeout', () => {
     const frame = resolveFraming('netstring').encode('{"jsonrpc":"2.0","method":"ping","id":1}');
     for (let i = 0; i < frame.length; i += 8) {
       raw.write(frame.subarray(i, i + 8));
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     expect(await raw.nextJson()).toMatchObject({ result: 'pong', id: 1 });
     expect(raw.closed).toBe(false);
@@ -329,7 +321,7 @@ describe('partialFrameTimeout', () => {
     const step = Math.ceil(frames.length / 40) + 3;
     for (let at = 0; at < frames.length; at += step) {
       raw.write(frames.subarray(at, at + step));
-      await new Promise((r) => setTimeout(r, 12));
+      await sleep(12);
     }
     await raw.quiet(20);
     expect(logs.warnings().map((l) => l.msg)).toEqual([]);
@@ -362,18 +354,18 @@ describe('maxWriteBuffer', () => {
 
   test('answers up to maxWriteBuffer stay queued; past it the connection closes ("peer is not reading")', async () => {
     const [server, rawSide] = stalled();
-    const s = serve('rfc7464', { maxWriteBuffer: 100_000 }, server, rawSide);
+    const s = serve('rfc7464', { maxWriteBuffer: 100_000 }, [server, rawSide]);
     s.raw.send(JSON.stringify([bigLater(1, 40_000), bigLater(2, 40_000)]));
-    await new Promise((r) => setTimeout(r, 60));
+    await sleep(60);
     expect(s.peer.isClosed).toBe(false);
     expect(server.writableLength).toBeGreaterThan(80_000);
     expect(server.writableLength).toBeLessThanOrEqual(100_000);
     server.destroy();
 
     const [server2, rawSide2] = stalled();
-    const t = serve('rfc7464', { maxWriteBuffer: 100_000 }, server2, rawSide2);
+    const t = serve('rfc7464', { maxWriteBuffer: 100_000 }, [server2, rawSide2]);
     for (let i = 0; i < 3; i++) t.raw.send(JSON.stringify(bigLater(i, 40_000)));
-    await new Promise((r) => setTimeout(r, 60));
+    await sleep(60);
     expect(t.peer.isClosed).toBe(true);
     expectLoggedClose(t.logs, /not reading/);
     server2.destroy();

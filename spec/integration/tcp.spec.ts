@@ -5,8 +5,9 @@
  */
 import { once } from 'node:events';
 import net from 'node:net';
-import { BsonRpc, ConnectionClosedError, JsonRpc, notification, request, rpcRequest, RpcContext, RpcPeer, serviceClass } from '../../lib';
+import { ConnectionClosedError, notification, request, rpcRequest, RpcContext, RpcPeer, serviceClass } from '../../lib';
 import { LogSink, logSink } from '../helpers/log-sink';
+import { makePeer } from '../helpers/pair';
 import { until } from '../helpers/wait';
 
 @serviceClass
@@ -55,9 +56,6 @@ class ClientServices {
 }
 
 describe.each(['json', 'bson'] as const)('%s over TCP', (kind) => {
-  const Peer = (socket: net.Socket, services: object, options: Record<string, unknown>): RpcPeer =>
-    kind === "json" ? new JsonRpc(socket, services, options) : new BsonRpc(socket, services, options);
-
   let server: net.Server;
   let port: number;
   let serverPeers: RpcPeer[];
@@ -76,7 +74,7 @@ describe.each(['json', 'bson'] as const)('%s over TCP', (kind) => {
     server = net.createServer((socket) => {
       sockets.push(socket);
       const clientInfo = { remotePort: socket.remotePort };
-      const peer = Peer(socket, new ServerServices(), { logger: logs.logger, connectionId: `s${serverPeers.length}`, clientInfo });
+      const peer = makePeer(kind, socket, new ServerServices(), { logger: logs.logger, connectionId: `s${serverPeers.length}`, clientInfo });
       serverPeers.push(peer);
       byClientPort.set(socket.remotePort!, peer);
     });
@@ -97,7 +95,7 @@ describe.each(['json', 'bson'] as const)('%s over TCP', (kind) => {
     const socket = net.connect(port, '127.0.0.1');
     sockets.push(socket);
     await once(socket, 'connect');
-    const peer = Peer(socket, services, { logger: logs.logger, connectionId: `c${clients.length}` });
+    const peer = makePeer(kind, socket, services, { logger: logs.logger, connectionId: `c${clients.length}` });
     clients.push(peer);
     await until(() => byClientPort.has(socket.localPort!), 'the server to accept', 5000);
     return { peer, socket, server: byClientPort.get(socket.localPort!)! };

@@ -16,6 +16,7 @@ import { ConnectionClosedError, JsonRpc } from '../../lib';
 import { makeTestPki, TestPki } from '../../samples/tls-certs';
 import { connectTlsClient } from '../../samples/tls-client';
 import { startTlsServer, WhoAmIServices } from '../../samples/tls-server';
+import { until } from '../helpers/wait';
 
 let pki: TestPki;
 let server: tls.Server;
@@ -40,11 +41,6 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
   if (pki) rmSync(pki.dir, { recursive: true, force: true });
 });
-
-async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-}
 
 /** Connects and calls whoami; resolves to the answer or the error that stopped it. */
 async function tryWhoami(o: { key?: string; cert?: string; maxVersion?: tls.SecureVersion }): Promise<unknown> {
@@ -100,7 +96,7 @@ test.each([
   // (node:tls errors come from another realm than jest's Error: check the shape.)
   expect(types.isNativeError(outcome)).toBe(true);
   if (outcome instanceof ConnectionClosedError) expect(outcome.message).toMatch(/whoami/);
-  await waitFor(() => refusals.length > refusedBefore);
+  await until(() => refusals.length > refusedBefore, 'the server to log the refusal');
   expect(refusals.length).toBe(refusedBefore + 1);
   expect(accepted).toBe(acceptedBefore);
   expect(services.calls).toBe(calls);

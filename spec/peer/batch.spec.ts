@@ -19,7 +19,7 @@ import {
   serviceClass,
 } from '../../lib';
 import { pair } from '../helpers/pair';
-import { deferred, until } from '../helpers/wait';
+import { deferred, settle, until } from '../helpers/wait';
 import { tap } from '../helpers/tap';
 
 @serviceClass
@@ -130,7 +130,7 @@ describe('json peer batches', () => {
     expect(p.a.stats().pendingRequests).toBe(0);
     svc.gate.resolve();
     await until(() => svc.running === 0 && p.b.stats().runningHandlers === 0, 'the slow handler');
-    await new Promise((r) => setTimeout(r, 20));
+    await settle();
     expect(p.logs.warnings()).toEqual([]);
     await p.finish();
   });
@@ -168,7 +168,7 @@ describe('json peer batches', () => {
     const p = pair('json', undefined, new Svc());
     const sent = tap('json', p.sockets[1]);
     await expect(p.a.batchCall(build as never)).rejects.toBeInstanceOf(TypeError);
-    await new Promise((r) => setTimeout(r, 20));
+    await settle();
     expect(sent).toEqual([]);
     await p.finish();
   });

@@ -14,8 +14,8 @@ import {
   RpcContext,
   serviceClass,
 } from '../../lib';
-import { pair, PeerKind } from '../helpers/pair';
-import { deferred, settle, until } from '../helpers/wait';
+import { Pair, pair, PeerKind } from '../helpers/pair';
+import { deferred, settle, sleep, until } from '../helpers/wait';
 import { tap } from '../helpers/tap';
 
 @serviceClass
@@ -48,6 +48,28 @@ class Svc {
 }
 
 describe.each(['json', 'bson'] as const)('%s peer calls', (kind) => {
+  /** A pair serving `Svc` whose caller records 'error' events: an abandoned call's late answer must raise none. */
+  function watchedPair(): { svc: Svc; p: Pair; errors: Error[] } {
+    const svc = new Svc();
+    const p = pair(kind, undefined, svc);
+    const errors: Error[] = [];
+    p.a.on('error', (e) => errors.push(e));
+    return { svc, p, errors };
+  }
+
+  /** Lets the abandoned `slow` answer: it must be dropped without an event or a warning, and the caller must go on. */
+  async function expectLateAnswerDroppedQuietly({ svc, p, errors }: ReturnType<typeof watchedPair>): Promise<void> {
+    expect(p.a.stats().pendingRequests).toBe(0);
+    svc.gate.resolve();
+    await until(() => svc.finished === 1, 'the slow handler');
+    await settle();
+    expect(errors).toEqual([]);
+    expect(p.logs.warnings()).toEqual([]);
+    expect(p.a.isClosed).toBe(false);
+    expect(await p.a.invokeRequest('echo', 1)).toEqual([1]);
+    await p.finish();
+  }
+
   describe('the four call forms', () => {
     test('invokeRequest sends positional params', async () => {
       const p = pair(kind, undefined, new Svc());
@@ -115,26 +137,15 @@ describe.each(['json', 'bson'] as const)('%s peer calls', (kind) => {
 
   describe('timeouts', () => {
     test('{timeout} rejects with a ResponseTimeout naming the method and connection; the late answer is dropped quietly', async () => {
-      const svc = new Svc();
-      const p = pair(kind, undefined, svc);
-      const errors: Error[] = [];
-      p.a.on('error', (e) => errors.push(e));
-      const err = (await p.a.sendRequest('slow', [], { timeout: 50 }).catch((e: unknown) => e)) as ResponseTimeout;
+      const watched = watchedPair();
+      const err = (await watched.p.a.sendRequest('slow', [], { timeout: 50 }).catch((e: unknown) => e)) as ResponseTimeout;
       expect(err).toBeInstanceOf(ResponseTimeout);
       expect(err).toBeInstanceOf(RpcError);
       expect(err.message).toMatch(/"slow"/);
       expect(err.message).toMatch(/50 ms/);
       expect(err.message).toMatch(/conn a/);
       expect({ method: err.method, timeoutMs: err.timeoutMs }).toEqual({ method: 'slow', timeoutMs: 50 });
-      expect(p.a.stats().pendingRequests).toBe(0);
-      svc.gate.resolve();
-      await until(() => svc.finished === 1, 'the slow handler');
-      await settle();
-      expect(errors).toEqual([]);
-      expect(p.logs.warnings()).toEqual([]);
-      expect(p.a.isClosed).toBe(false);
-      expect(await p.a.invokeRequest('echo', 1)).toEqual([1]);
-      await p.finish();
+      await expectLateAnswerDroppedQuietly(watched);
     });
 
     test('the peer-level timeout option applies to every request', async () => {
@@ -154,7 +165,7 @@ describe.each(['json', 'bson'] as const)('%s peer calls', (kind) => {
       const p = pair(kind, undefined, svc, { timeout: 30 }, {});
       const call = p.a.sendRequest('slow', [], { timeout: 5000 });
       await until(() => svc.started === 1, 'the slow handler');
-      await new Promise((r) => setTimeout(r, 60));
+      await sleep(60);
       svc.gate.resolve();
       expect(await call).toBe('late');
       await p.finish();
@@ -163,24 +174,14 @@ describe.each(['json', 'bson'] as const)('%s peer calls', (kind) => {
 
   describe('abort signals', () => {
     test('aborting rejects with the signal reason; the late answer is dropped quietly', async () => {
-      const svc = new Svc();
-      const p = pair(kind, undefined, svc);
-      const errors: Error[] = [];
-      p.a.on('error', (e) => errors.push(e));
+      const watched = watchedPair();
       const ac = new AbortController();
-      const call = p.a.sendRequest('slow', [], { signal: ac.signal }).catch((e: unknown) => e);
-      await until(() => svc.started === 1, 'the slow handler');
+      const call = watched.p.a.sendRequest('slow', [], { signal: ac.signal }).catch((e: unknown) => e);
+      await until(() => watched.svc.started === 1, 'the slow handler');
       const reason = new Error('user gave up');
       ac.abort(reason);
       expect(await call).toBe(reason);
-      expect(p.a.stats().pendingRequests).toBe(0);
-      svc.gate.resolve();
-      await until(() => svc.finished === 1, 'the slow handler');
-      await settle();
-      expect(errors).toEqual([]);
-      expect(p.logs.warnings()).toEqual([]);
-      expect(await p.a.invokeRequest('echo', 1)).toEqual([1]);
-      await p.finish();
+      await expectLateAnswerDroppedQuietly(watched);
     });
 
     test('abort() without a reason rejects with an AbortError', async () => {

@@ -15,7 +15,7 @@ import {
   serviceClass,
 } from '../../lib';
 import { pair } from '../helpers/pair';
-import { deferred, until } from '../helpers/wait';
+import { deferred, settle, until } from '../helpers/wait';
 
 /** The server of Python bsonrpc's README. */
 @serviceClass
@@ -125,7 +125,7 @@ describe.each(['json', 'bson'] as const)('%s peer, bidirectional', (kind) => {
     // The late answer from a reaches b after its timeout and is dropped quietly.
     client.gate.resolve();
     await until(() => p.a.stats().runningHandlers === 0, "a's slow handler");
-    await new Promise((r) => setTimeout(r, 20));
+    await settle();
     // The handler's failure is worth a warning; the late answer is not.
     expect(p.logs.warnings().map((l) => [l.connectionId, l.method, l.msg])).toEqual([['b', 'ask', 'request handler failed']]);
     await p.finish();

@@ -6,11 +6,12 @@
  */
 import { RpcContext, request, rpcRequest, serviceClass } from '../../lib';
 import { pair, PeerKind } from '../helpers/pair';
+import { sleep } from '../helpers/wait';
 
 @serviceClass
 class SlowEcho {
   @request async echo(x: string) {
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     return x;
   }
 }

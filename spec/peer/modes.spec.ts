@@ -5,7 +5,7 @@
  */
 import { MethodNotFound, notification, request, serviceClass, ServerError } from '../../lib';
 import { pair } from '../helpers/pair';
-import { deferred, until } from '../helpers/wait';
+import { deferred, settle, until } from '../helpers/wait';
 
 @serviceClass
 class Gated {
@@ -77,7 +77,7 @@ describe.each(['json', 'bson'] as const)('%s peer dispatch modes', (kind) => {
       await until(() => svc.events.includes('mark x'), 'the mark');
       expect(svc.events).toEqual(['start 1', 'mark x']);
       svc.gate('2').resolve(); // opening 2's gate early must not let it start before 1 ends
-      await new Promise((r) => setTimeout(r, 20));
+      await settle();
       expect(svc.events).toEqual(['start 1', 'mark x']);
       svc.gate('1').resolve();
       expect(await Promise.all([one, two])).toEqual(['1', '2']);

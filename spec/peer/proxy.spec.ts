@@ -5,7 +5,7 @@
 import * as util from 'node:util';
 import { MethodNotFound, notification, PeerProxy, request, ResponseTimeout, rpcRequest, RpcContext, RpcPeer, serviceClass } from '../../lib';
 import { pair } from '../helpers/pair';
-import { deferred, settle, until } from '../helpers/wait';
+import { deferred, settle, sleep, until } from '../helpers/wait';
 
 @serviceClass
 class Svc {
@@ -173,7 +173,7 @@ describe.each(['json', 'bson'] as const)('%s peer proxy', (kind) => {
       const p = pair(kind, undefined, svc, { timeout: 30 }, {});
       const call = p.a.getPeerProxy({ timeout: 5000 }).slow();
       await until(() => svc.calls.includes('slow'), 'the slow handler');
-      await new Promise((r) => setTimeout(r, 60));
+      await sleep(60);
       svc.gate.resolve();
       expect(await call).toBe('late');
       await p.finish();

@@ -11,6 +11,7 @@
 import { JsonRpc, MethodNotFound, notification, request, RpcContext, rpcRequest, serviceClass } from '../../lib';
 import { logSink } from '../helpers/log-sink';
 import { expectResponse, RawEnd, rawLink } from '../helpers/raw';
+import { sleep } from '../helpers/wait';
 
 @serviceClass
 class EdgeServer {
@@ -214,7 +215,7 @@ describe('responses to this peer’s own requests', () => {
 @serviceClass
 class Closer {
   @request async slow() {
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     return 'slow';
   }
   @rpcRequest bye(rpc: RpcContext) {

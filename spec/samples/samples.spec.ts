@@ -18,6 +18,7 @@ import { main as transports } from '../../samples/transports';
 import { main as twoWay } from '../../samples/two-way';
 import { main as vscodeInterop } from '../../samples/vscode-interop';
 import { main as warehouse } from '../../samples/warehouse';
+import { pieces } from '../helpers/chunks';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -167,7 +168,7 @@ test('framings: the custom framing survives every chunk boundary', () => {
     for (const step of [1, 3, wire.length]) {
       const decoder = uint32Framing.createDecoder({ maxMessageSize: 1024 });
       const out: string[] = [];
-      const chunks = [wire.subarray(0, cut), ...sliceEvery(wire.subarray(cut), step)];
+      const chunks = [wire.subarray(0, cut), ...pieces(wire.subarray(cut), step)];
       for (const chunk of chunks) decoder.push(chunk, (payload) => out.push(payload.toString('utf8')));
       expect(out).toEqual(payloads);
       expect(decoder.bufferedBytes).toBe(0);
@@ -176,12 +177,6 @@ test('framings: the custom framing survives every chunk boundary', () => {
   const small = uint32Framing.createDecoder({ maxMessageSize: 10 });
   expect(() => small.push(Buffer.from([0, 0, 0, 11]), () => undefined)).toThrow(FramingError);
 });
-
-function sliceEvery(buf: Buffer, step: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < buf.length; i += step) out.push(buf.subarray(i, i + step));
-  return out;
-}
 
 test('vscode-interop: vscode-jsonrpc calls us, we call it back', async () => {
   const { log } = collector();
