@@ -5,7 +5,7 @@
  */
 import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, describeByte } from './partial-frame';
+import { describeByte } from './partial-frame';
 
 /** The smallest document: the length and the terminating 0x00 (`{}`). */
 const MIN_DOCUMENT = 5;
@@ -19,7 +19,6 @@ const MIN_DOCUMENT = 5;
  * The document's contents are left to the codec.
  */
 export class BsonLengthDecoder extends DecoderBase {
-  private readonly partial = new PartialFrame();
   /** Prefix bytes seen so far of a prefix split across chunks (0–3). */
   private prefixBytes = 0;
   /** The prefix as it is assembled, byte by byte, little-endian. */
@@ -31,10 +30,6 @@ export class BsonLengthDecoder extends DecoderBase {
     super('bson', options);
   }
 
-  /** Bytes of the unfinished document held, prefix included (0 between documents). */
-  override get bufferedBytes(): number {
-    return this.partial.length;
-  }
 
   /** {@inheritDoc FrameDecoder.push} */
   override push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
@@ -81,11 +76,6 @@ export class BsonLengthDecoder extends DecoderBase {
     if (length < MIN_DOCUMENT) this.fail(`document length ${length} is below the minimum of ${MIN_DOCUMENT} bytes`);
     if (length > this.maxMessageSize) this.fail(`document length ${length} exceeds maxMessageSize (${this.maxMessageSize} bytes)`);
     return length;
-  }
-
-  /** {@inheritDoc DecoderBase.discard} */
-  protected override discard(): void {
-    this.partial.clear();
   }
 }
 

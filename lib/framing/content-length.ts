@@ -4,7 +4,7 @@
  */
 import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, payloadLength, wrapPayload } from './partial-frame';
+import { payloadLength, wrapPayload } from './partial-frame';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -39,7 +39,6 @@ export class ContentLengthDecoder extends DecoderBase {
    * the one `Buffer.concat` a frame may cost is left for the body.
    */
   private header = '';
-  private readonly body = new PartialFrame();
   /**
    * Progress through `\r\n\r\n`: 0 none, 1 CR, 2 CRLF, 3 CRLF CR. Kept
    * across chunks so a terminator split anywhere is still seen, and each
@@ -57,7 +56,7 @@ export class ContentLengthDecoder extends DecoderBase {
 
   /** Header and body bytes of the unfinished message held (0 between messages). */
   override get bufferedBytes(): number {
-    return this.header.length + this.body.length;
+    return this.header.length + this.partial.length;
   }
 
   /** {@inheritDoc FrameDecoder.push} */
@@ -108,12 +107,12 @@ export class ContentLengthDecoder extends DecoderBase {
       const due = this.due;
       const available = len - pos;
       if (available < due) {
-        this.body.add(chunk.subarray(pos));
+        this.partial.add(chunk.subarray(pos));
         this.due -= available;
         return;
       }
       const end = pos + due;
-      const payload = this.body.length === 0 ? chunk.subarray(pos, end) : this.body.take(chunk.subarray(pos, end));
+      const payload = this.partial.length === 0 ? chunk.subarray(pos, end) : this.partial.take(chunk.subarray(pos, end));
       this.due = -1;
       pos = end;
       onFrame(payload);
@@ -170,7 +169,7 @@ export class ContentLengthDecoder extends DecoderBase {
   /** {@inheritDoc DecoderBase.discard} */
   protected override discard(): void {
     this.header = '';
-    this.body.clear();
+    super.discard();
   }
 }
 

@@ -1,11 +1,12 @@
 /**
- * What every built-in decoder shares: a checked size limit, and a failure
- * that sticks.
+ * What every built-in decoder shares: a checked size limit, the buffer of
+ * the frame in progress, and a failure that sticks.
  *
  * @internal Not part of the public surface; custom framings write their own.
  */
 import { FramingError } from '../errors';
 import type { FrameDecoder, FrameDecoderOptions } from './framing';
+import { PartialFrame } from './partial-frame';
 
 /**
  * Validates `maxMessageSize` once per decoder so that a typo (a string, a
@@ -28,6 +29,8 @@ export function checkMaxMessageSize(framing: string, value: unknown): number {
 export abstract class DecoderBase implements FrameDecoder {
   /** The limit from the options, validated. */
   protected readonly maxMessageSize: number;
+  /** The bytes received so far of the frame in progress. */
+  protected readonly partial = new PartialFrame();
   /** The error this decoder failed with; null while it is healthy. */
   protected failure: FramingError | null = null;
 
@@ -38,14 +41,18 @@ export abstract class DecoderBase implements FrameDecoder {
     this.maxMessageSize = checkMaxMessageSize(framingName, options.maxMessageSize);
   }
 
-  /** {@inheritDoc FrameDecoder.bufferedBytes} */
-  abstract get bufferedBytes(): number;
+  /** Bytes of the unfinished frame held (0 between frames). */
+  get bufferedBytes(): number {
+    return this.partial.length;
+  }
 
   /** {@inheritDoc FrameDecoder.push} */
   abstract push(chunk: Buffer, onFrame: (payload: Buffer) => void): void;
 
   /** Drops whatever the unfinished frame holds, so a failed decoder keeps no memory. */
-  protected abstract discard(): void;
+  protected discard(): void {
+    this.partial.clear();
+  }
 
   /** Discards the unfinished frame, records the failure (prefixed with the framing's name) and throws it. */
   protected fail(message: string): never {

@@ -4,7 +4,7 @@
  */
 import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, describeByte } from './partial-frame';
+import { describeByte } from './partial-frame';
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -33,7 +33,6 @@ const SHORT_WALK = 24;
  * there is no point to resynchronise at.
  */
 export class FramelessDecoder extends DecoderBase {
-  private readonly partial = new PartialFrame();
   /** Open objects/arrays of the current value; 0 between values. */
   private depth = 0;
   private inString = false;
@@ -44,10 +43,6 @@ export class FramelessDecoder extends DecoderBase {
     super('frameless', options);
   }
 
-  /** Bytes of the unfinished value held (0 between values). */
-  override get bufferedBytes(): number {
-    return this.partial.length;
-  }
 
   /** {@inheritDoc FrameDecoder.push} */
   override push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
@@ -143,11 +138,6 @@ export class FramelessDecoder extends DecoderBase {
       }
       this.partial.add(start === 0 ? chunk : chunk.subarray(start));
     }
-  }
-
-  /** {@inheritDoc DecoderBase.discard} */
-  protected override discard(): void {
-    this.partial.clear();
   }
 }
 

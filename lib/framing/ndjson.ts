@@ -3,7 +3,7 @@
  */
 import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, refuseRawLineFeed, wrapPayload } from './partial-frame';
+import { refuseRawLineFeed, wrapPayload } from './partial-frame';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -15,16 +15,10 @@ const CR = 0x0d;
  * the next line still decodes.
  */
 export class NdjsonDecoder extends DecoderBase {
-  private readonly partial = new PartialFrame();
-
   constructor(options: FrameDecoderOptions) {
     super('ndjson', options);
   }
 
-  /** Bytes of the unfinished line held (0 between lines). */
-  override get bufferedBytes(): number {
-    return this.partial.length;
-  }
 
   /** {@inheritDoc FrameDecoder.push} */
   override push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
@@ -51,11 +45,6 @@ export class NdjsonDecoder extends DecoderBase {
       }
       if (line.length > 0) onFrame(line);
     }
-  }
-
-  /** {@inheritDoc DecoderBase.discard} */
-  protected override discard(): void {
-    this.partial.clear();
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, describeByte, payloadLength, wrapPayload } from './partial-frame';
+import { describeByte, payloadLength, wrapPayload } from './partial-frame';
 
 const COLON = 0x3a;
 const COMMA = 0x2c;
@@ -31,7 +31,6 @@ const enum State {
  * payload (the codec then answers a parse error).
  */
 export class NetstringDecoder extends DecoderBase {
-  private readonly partial = new PartialFrame();
   private state = State.Length;
   private digits = 0;
   /** The announced length while reading digits; then the bytes still due. */
@@ -116,7 +115,7 @@ export class NetstringDecoder extends DecoderBase {
 
   /** {@inheritDoc DecoderBase.discard} */
   protected override discard(): void {
-    this.partial.clear();
+    super.discard();
     this.ready = null;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { DecoderBase } from './decoder-base';
 import type { FrameDecoder, FrameDecoderOptions, Framing } from './framing';
-import { PartialFrame, refuseRawLineFeed, wrapPayload } from './partial-frame';
+import { refuseRawLineFeed, wrapPayload } from './partial-frame';
 
 const RS = 0x1e;
 const LF = 0x0a;
@@ -20,7 +20,6 @@ const LF = 0x0a;
  * none.
  */
 export class Rfc7464Decoder extends DecoderBase {
-  private readonly partial = new PartialFrame();
   /** Between RS and LF. */
   private inFrame = false;
 
@@ -28,10 +27,6 @@ export class Rfc7464Decoder extends DecoderBase {
     super('rfc7464', options);
   }
 
-  /** Bytes of the unfinished text held (0 between frames). */
-  override get bufferedBytes(): number {
-    return this.partial.length;
-  }
 
   /** {@inheritDoc FrameDecoder.push} */
   override push(chunk: Buffer, onFrame: (payload: Buffer) => void): void {
@@ -79,11 +74,6 @@ export class Rfc7464Decoder extends DecoderBase {
       pos = nextLf + 1;
       if (payload.length > 0) onFrame(payload);
     }
-  }
-
-  /** {@inheritDoc DecoderBase.discard} */
-  protected override discard(): void {
-    this.partial.clear();
   }
 }
 
