@@ -16,8 +16,10 @@ export interface AdapterEntry {
   /** Passed to the adapter's startServer/connect (e.g. a framing). */
   variant?: string;
   kind: Kind;
-  /** For a peer row: the npm package it measures, whose installed version the note and the results give. */
+  /** For a peer row: the npm package it measures... */
   pkg?: string;
+  /** ...and its version installed in node_modules, which the note and the results give. */
+  version?: string;
   /** What the row is, for the docs and the JSON results. */
   note: string;
 }
@@ -28,7 +30,8 @@ export interface AdapterEntry {
  * stale when package.json moves on.
  */
 function peer(pkg: string, rest: string): AdapterEntry {
-  return { name: pkg, module: pkg, kind: 'peer', pkg, note: `${pkg} ${version(pkg)}${rest}` };
+  const v = version(pkg);
+  return { name: pkg, module: pkg, kind: 'peer', pkg, version: v, note: `${pkg} ${v}${rest}` };
 }
 
 /** Every row, in report order. */

@@ -160,6 +160,7 @@ export function evaluateGoals(results: Results): Goal[] {
   };
   const vsFloor = (row: string, w: Workload, factor: number) =>
     atLeast(row, w, factor, 'floor-json', cell('floor-json', w)?.rate, 'JSON floor');
+  const lean = pick(peers, (p) => cell(p, 'pipe')?.serverPeakRss, (a, b) => a < b);
   for (const row of ofKind('bsonrpc')) {
     vsBest(row, 'seq', 1.15);
     vsFloor(row, 'seq', 0.85);
@@ -169,7 +170,6 @@ export function evaluateGoals(results: Results): Goal[] {
     if (row.endsWith('-bson')) vsBest(row, 'big', 4, 'best JSON peer (1 MiB Buffer vs 1 MiB string)');
     else vsBest(row, 'big', 1);
     const rss = cell(row, 'pipe')?.serverPeakRss;
-    const lean = pick(peers, (p) => cell(p, 'pipe')?.serverPeakRss, (a, b) => a < b);
     if (rss === undefined || !lean) {
       goals.push({ status: 'SKIP', text: `${row} pipe server peak RSS ≤ leanest peer: not measured` });
     } else {

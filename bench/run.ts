@@ -169,9 +169,10 @@ async function main(): Promise<number> {
       config: { ...cfg, adapters: cfg.adapters.map((a) => a.name) },
       adapters: cfg.adapters.map((a) => ({ name: a.name, note: a.note })),
       // Every peer library (all rows, not just this run's), then the codec and the compiler.
-      versions: Object.fromEntries(
-        [...ADAPTERS.flatMap((a) => (a.pkg ? [a.pkg] : [])), 'bson', 'typescript'].map((p) => [p, version(p)]),
-      ),
+      versions: Object.fromEntries([
+        ...ADAPTERS.flatMap((a) => (a.pkg ? [[a.pkg, a.version]] : [])),
+        ...['bson', 'typescript'].map((p) => [p, version(p)]),
+      ]),
     },
     cells,
   };
