@@ -113,22 +113,22 @@ function* jsFiles(dir: string): Generator<string> {
 }
 
 /**
- * Bundles `dir` into `dir/bsonrpc.js` and, when `prune` is set, deletes
+ * Bundles `dir` into `dir/bsonrpc.js` and deletes
  * every other .js file there (and the source maps): the modules it took
  * in, so one copy of each ships (with two, an error class from one copy
  * would fail `instanceof` against the same class from the other), and
  * those no import reaches (type-only modules, empty once compiled).
  * Declarations (.d.ts) stay for the types.
  */
-export function writeBundle(dir: string, prune: boolean): Bundle {
+export function writeBundle(dir: string): Bundle {
   const bundle = bundleModules(dir);
-  if (prune) for (const file of [...jsFiles(dir)]) fs.rmSync(file);
+  for (const file of [...jsFiles(dir)]) fs.rmSync(file);
   fs.writeFileSync(path.join(dir, BUNDLE_FILE), bundle.source);
   return bundle;
 }
 
 if (require.main === module) {
   const dir = path.resolve(process.argv[2] ?? 'dist');
-  const { modules } = writeBundle(dir, true);
+  const { modules } = writeBundle(dir);
   process.stdout.write(`bundled ${modules.length} modules into ${path.relative(process.cwd(), path.join(dir, BUNDLE_FILE))}\n`);
 }

@@ -1,27 +1,19 @@
 /** Reads what a peer wrote, straight off the other end of its socket. */
 import type { Duplex } from 'node:stream';
 import { deserialize } from 'bson';
+import { resolveFraming } from '../../lib/framing';
 import type { PeerKind } from './pair';
 
-/** Decodes every message written to the other end of `socket` (rfc7464 JSON or BSON). */
+/**
+ * Decodes every message written to the other end of `socket` (rfc7464 JSON
+ * or BSON), with the library's own decoders, as `RawEnd` does: a malformed
+ * frame fails the test instead of being parsed leniently.
+ */
 export function tap(kind: PeerKind, socket: Duplex): Record<string, any>[] {
   const out: Record<string, any>[] = [];
-  let buf = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    buf = Buffer.concat([buf, chunk]);
-    for (;;) {
-      if (kind === 'json') {
-        const end = buf.indexOf(0x0a);
-        if (end < 0) return;
-        out.push(JSON.parse(buf.subarray(1, end).toString('utf8')));
-        buf = buf.subarray(end + 1);
-      } else {
-        if (buf.length < 4 || buf.length < buf.readInt32LE(0)) return;
-        const n = buf.readInt32LE(0);
-        out.push(deserialize(buf.subarray(0, n)));
-        buf = buf.subarray(n);
-      }
-    }
-  });
+  const decoder = resolveFraming(kind === 'json' ? 'rfc7464' : 'bson').createDecoder({ maxMessageSize: Infinity });
+  socket.on('data', (chunk: Buffer) =>
+    decoder.push(chunk, (payload) => out.push(kind === 'json' ? JSON.parse(payload.toString('utf8')) : deserialize(payload))),
+  );
   return out;
 }

@@ -15,8 +15,13 @@ import pkg from '../../package.json';
 
 type Tree = Record<string, string>;
 
+/** Temporary trees written by {@link writeTree}, removed after the file's tests. */
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 function writeTree(tree: Tree): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsonrpc-bundle-'));
+  dirs.push(dir);
   for (const [name, text] of Object.entries(tree)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);
@@ -35,13 +40,10 @@ function exportsOf(file: string): unknown {
 }
 
 describe('bundleModules on small trees', () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   /** Bundles `tree` from index.js and returns [what Node's loader exports, what the bundle exports, the bundle]. */
   function both(tree: Tree) {
     const dir = writeTree(tree);
-    dirs.push(dir);
     const bundle = bundleModules(dir);
     fs.writeFileSync(path.join(dir, 'bundle.js'), bundle.source);
     return { node: exportsOf(path.join(dir, 'index.js')), bundled: exportsOf(path.join(dir, 'bundle.js')), bundle };
@@ -100,17 +102,15 @@ describe('bundleModules on small trees', () => {
 
   it('refuses a relative require that names no module, saying which', () => {
     const dir = writeTree({ 'index.js': `require("./missing");` });
-    dirs.push(dir);
     expect(() => bundleModules(dir)).toThrow(/index\.js requires "\.\/missing"/);
   });
 
   it('refuses a module that uses __dirname or __filename', () => {
     const dir = writeTree({ 'index.js': `require("./where");`, 'where.js': `exports.here = __dirname;` });
-    dirs.push(dir);
     expect(() => bundleModules(dir)).toThrow(/where\.js uses __dirname or __filename/);
   });
 
-  it('writeBundle with prune leaves the bundle and declarations, and no other .js or map', () => {
+  it('writeBundle leaves the bundle and declarations, and no other .js or map', () => {
     const dir = writeTree({
       'index.js': `exports.v = require("./a").v;\n//# sourceMappingURL=index.js.map`,
       'index.js.map': '{}',
@@ -118,8 +118,7 @@ describe('bundleModules on small trees', () => {
       'types-only.js': `"use strict";`,
       'index.d.ts': 'export declare const v: number;',
     });
-    dirs.push(dir);
-    writeBundle(dir, true);
+    writeBundle(dir);
     expect(fs.readdirSync(dir).sort()).toEqual([BUNDLE_FILE, 'index.d.ts']);
     expect(fs.readFileSync(path.join(dir, BUNDLE_FILE), 'utf8')).not.toContain('sourceMappingURL');
     expect(exportsOf(path.join(dir, BUNDLE_FILE))).toEqual({ v: 7 });
@@ -135,7 +134,7 @@ describe('lib/ as the bundle the package ships', () => {
   beforeAll(() => {
     transpileFiles(tsFiles(path.join(ROOT, 'lib')), out);
     bundleFile = path.join(out, 'lib', BUNDLE_FILE);
-    writeBundle(path.join(out, 'lib'), true);
+    writeBundle(path.join(out, 'lib'));
   });
   afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 

@@ -7,6 +7,7 @@
  */
 import { Duplex } from 'node:stream';
 import { BsonRpc, JsonRpc, serviceClass } from '../../lib';
+import { JSON_WIRES } from '../helpers/raw';
 
 /** A Duplex that records what each write call to it carried. */
 class Recorder extends Duplex {
@@ -92,7 +93,7 @@ describe('writes', () => {
     rpc.close();
   });
 
-  test.each(['rfc7464', 'ndjson', 'netstring', 'content-length', 'frameless'] as const)(
+  test.each(JSON_WIRES)(
     'JsonRpc over %s writes strings; multi-byte text arrives intact',
     async (framing) => {
       const socket = new Recorder();
