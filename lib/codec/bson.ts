@@ -41,18 +41,19 @@
  * other did not. Only values a `number` cannot hold exactly become `bigint`.
  * A request id within ±2^53 therefore arrives as a `number` whether it was
  * sent as int32, int64 or double, and matches the pending request it answers.
+ *
+ * Who does the byte work: messages made of the types in the first column of
+ * the tables (all a BSON-RPC peer normally sends) are written by
+ * bson-write.ts and read by bson-read.ts, which give js-bson's bytes and
+ * values. js-bson (js-bson.ts, loaded on first need) takes js-bson values,
+ * the other element types, `$` keys, very deep nesting and all malformed
+ * input, so its error messages stay the ones users see.
  */
-import type { DeserializeOptions, SerializeOptions } from 'bson';
-import type * as JsBson from 'bson';
 import { DecodingError, EncodingError } from '../errors';
+import { readDocument } from './bson-read';
+import { writeDocument } from './bson-write';
 import { errorText, isPlainObject, type MessageCodec } from './codec';
-
-// js-bson is loaded on first use, so a process that only speaks JSON-RPC
-// never pays its ~4 MiB of memory and start-up time.
-let jsBsonModule: typeof JsBson | undefined;
-function jsBson(): typeof JsBson {
-  return (jsBsonModule ??= require('bson') as typeof JsBson);
-}
+import { deserializeJsBson, normalize, serializeJsBson, toBuffer } from './js-bson';
 
 /**
  * A replacement BSON implementation (the `codec` option of `BsonRpc`), e.g.
@@ -103,7 +104,8 @@ export class BsonCodec implements MessageCodec {
     // What a top-level toJSON() returned need not be a document either.
     if (!isDocument(document)) throw notADocument(document);
     try {
-      return this.library ? toBuffer(this.library.serialize(document)) : serializeChecked(document);
+      if (this.library) return toBuffer(this.library.serialize(document));
+      return writeDocument(document) ?? serializeJsBson(document);
     } catch (err) {
       throw new EncodingError(`cannot encode message as BSON: ${errorText(err)}`, { cause: err });
     }
@@ -111,9 +113,13 @@ export class BsonCodec implements MessageCodec {
 
   /** Decodes one BSON document filling the whole payload. Throws `DecodingError`. */
   decode(payload: Buffer): Record<string, unknown> {
+    if (!this.library) {
+      const fast = readDocument(payload);
+      if (fast !== undefined) return fast;
+    }
     let document: Record<string, unknown>;
     try {
-      document = this.library ? this.library.deserialize(payload) : jsBson().deserialize(payload, DESERIALIZE_OPTIONS);
+      document = this.library ? this.library.deserialize(payload) : deserializeJsBson(payload);
       normalize(document);
     } catch (err) {
       throw new DecodingError(`invalid BSON document: ${errorText(err)}`, { cause: err });
@@ -123,40 +129,6 @@ export class BsonCodec implements MessageCodec {
 }
 
 // ---------------------------------------------------------------- encoding
-
-const SERIALIZE_OPTIONS: SerializeOptions = { ignoreUndefined: true, checkKeys: false, serializeFunctions: false };
-
-/** js-bson serialises into one shared buffer of this size (it only grows). */
-const JS_BSON_BUFFER_SIZE = 17 * 1024 * 1024;
-/** Results at least this large are checked against the computed size. */
-const SUSPECT_SIZE = 16 * 1024 * 1024;
-
-/**
- * js-bson's `serialize` writes into a shared 17 MiB buffer and, for a larger
- * document, either throws a RangeError (binary) or silently truncates a
- * string, yielding a corrupt but well-formed document. Small messages take
- * the fast path; only a failure or a result near that size pays for a size
- * calculation and, when really larger, a retry that grows the shared buffer
- * (js-bson keeps it for the life of the process).
- */
-function serializeChecked(document: Record<string, unknown>): Buffer {
-  let out: Uint8Array | undefined;
-  let failure: unknown;
-  try {
-    out = jsBson().serialize(document, SERIALIZE_OPTIONS);
-  } catch (err) {
-    failure = err;
-  }
-  if (out === undefined || out.byteLength >= SUSPECT_SIZE) {
-    const size = jsBson().calculateObjectSize(document, SERIALIZE_OPTIONS);
-    if (out !== undefined && out.byteLength === size) return toBuffer(out);
-    if (size <= JS_BSON_BUFFER_SIZE) throw failure ?? new Error(`BSON size mismatch: computed ${size} bytes, wrote ${out?.byteLength}`);
-    jsBson().setInternalBufferSize(size);
-    out = jsBson().serialize(document, SERIALIZE_OPTIONS);
-    if (out.byteLength !== size) throw new Error(`BSON size mismatch: computed ${size} bytes, wrote ${out.byteLength}`);
-  }
-  return toBuffer(out);
-}
 
 const [INT32_MIN, INT32_MAX, TWO_POW_63] = [-0x8000_0000, 0x7fff_ffff, 2 ** 63];
 const [INT64_MIN, INT64_MAX] = [-(1n << 63n), (1n << 63n) - 1n];
@@ -331,69 +303,6 @@ function formatPath(path: Array<string | number>): string {
     out += typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${out ? '.' : ''}${key}` : `[${JSON.stringify(key)}]`;
   }
   return out;
-}
-
-// ---------------------------------------------------------------- decoding
-
-/**
- * `promoteValues` (default) gives plain `number`s for int32 and double and
- * for int64 within ±2^53 (`promoteLongs`), `promoteBuffers` gives `Buffer`s
- * for binary of every subtype. Only an int64 beyond ±2^53 survives as a
- * `Long`, which {@link normalize} turns into `bigint`.
- */
-const DESERIALIZE_OPTIONS: DeserializeOptions = { promoteValues: true, promoteLongs: true, promoteBuffers: true };
-
-const TWO_POW_53 = 2n ** 53n;
-
-/**
- * Replaces, in place, js-bson wrapper objects (`Long`; with a replacement
- * library also `Int32`, `Double`, `Binary`) by plain values. Only plain
- * documents and arrays are descended into; everything else js-bson returns
- * (Date, Buffer, ObjectId, …) is a leaf. A document key named `_bsontype`
- * cannot fool it, since documents are recognised by their prototype first.
- */
-function normalize(container: Record<string, unknown> | unknown[]): void {
-  if (Array.isArray(container)) {
-    for (let i = 0; i < container.length; i++) {
-      const v = container[i];
-      if (typeof v === 'object' && v !== null) container[i] = normalizeObject(v);
-    }
-  } else {
-    for (const key in container) {
-      const v = container[key];
-      if (typeof v === 'object' && v !== null) container[key] = normalizeObject(v);
-    }
-  }
-}
-
-function normalizeObject(v: object): unknown {
-  if (Array.isArray(v)) {
-    normalize(v);
-    return v;
-  }
-  if (isPlainObject(v)) {
-    normalize(v as Record<string, unknown>);
-    return v;
-  }
-  const w = v as { _bsontype?: unknown; valueOf(): unknown; buffer?: Uint8Array; position?: number };
-  switch (w._bsontype) {
-    case 'Long': {
-      // toString() rather than toBigInt(): works with every js-bson version.
-      const big = BigInt(String(w));
-      return big <= TWO_POW_53 && big >= -TWO_POW_53 ? Number(big) : big;
-    }
-    case 'Int32':
-    case 'Double':
-      return Number(w.valueOf());
-    case 'Binary':
-      return w.buffer ? Buffer.from(w.buffer.buffer, w.buffer.byteOffset, w.position ?? w.buffer.byteLength) : v;
-    default:
-      return v;
-  }
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** What js-bson accepts as a top-level document (arrays are refused earlier). */

@@ -181,4 +181,27 @@ describe('lib/ as the bundle the package ships', () => {
       bson: { sum: 5, twice: 'abab', missing: [true, true, -32601] },
     });
   });
+
+  it('loads js-bson only once a BSON-RPC message needs it', () => {
+    const got = runNode(
+      `const b = require(${JSON.stringify(bundleFile)});
+       const jsBsonLoaded = () => Object.keys(require.cache).some((f) => f.includes('/node_modules/bson/'));
+       class Echo { echo(x) { return x; } }
+       b.request(Echo.prototype, 'echo', Object.getOwnPropertyDescriptor(Echo.prototype, 'echo'));
+       b.serviceClass(Echo);
+       (async () => {
+         const [x, y] = b.createDuplexPair();
+         const server = new b.BsonRpc(x, new Echo());
+         const proxy = new b.BsonRpc(y, new Echo()).getPeerProxy();
+         const plain = await proxy.echo({ s: 'é', n: [1, 2.5, 2 ** 40], big: 2n ** 62n, when: new Date(0), bytes: Buffer.from('ab'), none: null });
+         const before = jsBsonLoaded();
+         // A document key starting with '$' is left to js-bson (DBRef detection).
+         const dollar = await proxy.echo({ $set: 1 });
+         process.stdout.write(JSON.stringify({ before, after: jsBsonLoaded(), plain: [plain.s, plain.n, String(plain.big), plain.when.getTime(), plain.bytes.toString()], dollar }));
+         server.close();
+       })();`,
+      out,
+    );
+    expect(got).toEqual({ before: false, after: true, plain: ['é', [1, 2.5, 2 ** 40], String(2n ** 62n), 0, 'ab'], dollar: { $set: 1 } });
+  });
 });
