@@ -114,6 +114,7 @@ function normalizeObject(v: object): unknown {
   }
 }
 
+/** `bytes` as a Buffer over the same memory (js-bson and replacement libraries may return a plain Uint8Array). */
 export function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
