@@ -26,6 +26,7 @@ import { logSink } from '../helpers/log-sink';
 import { PyClient, PyServer } from '../helpers/py-services';
 import { expectPythonOutcome, pyFrameBytes, PyFrame, PyScenario, pyScenarios } from '../helpers/py-fixtures';
 import { rawLink } from '../helpers/raw';
+import { closeAndJoin } from '../helpers/wait';
 
 const QUIET_MS = 50;
 
@@ -136,8 +137,7 @@ describe('Python bsonrpc BSONRpc', () => {
       const notified = s.frames.filter((f) => f.direction === 'c2s' && f.message.method === 'report_progress');
       expect(services.progress).toEqual(notified.map((f) => f.message.params[0]));
       expect(logs.warnings()).toEqual(s.name === 'error-server' ? [expect.objectContaining({ method: 'fail' })] : []);
-      peer.close();
-      expect(await peer.join(2000)).toBe(true);
+      await closeAndJoin(peer);
     });
   });
 
@@ -169,8 +169,7 @@ describe('Python bsonrpc BSONRpc', () => {
       expect(docs.map(canonical)).toEqual(s.frames.filter((f) => f.direction === 'c2s').map((f) => f.message));
       expect(client.progress).toEqual(s.name === 'callback-during-request' ? ['Stage 1', 'Stage 2'] : []);
       expect(peer.stats()).toEqual({ pendingRequests: 0, runningHandlers: 0 });
-      peer.close();
-      expect(await peer.join(2000)).toBe(true);
+      await closeAndJoin(peer);
     });
   });
 });
@@ -184,8 +183,7 @@ describe('BSON numbers across the int32 / int64 / double boundary', () => {
     raw.write(Buffer.from(BSON.serialize({ bsonrpc: '2.0', id: BigInt(ids[0]), result: 'ba' })));
     raw.write(Buffer.from(BSON.serialize({ bsonrpc: '2.0', id: new Double(ids[1]), result: 'dc' })));
     expect(await Promise.all([one, two])).toEqual(['ba', 'dc']);
-    peer.close();
-    expect(await peer.join(2000)).toBe(true);
+    await closeAndJoin(peer);
   });
 
   test.each([
@@ -201,7 +199,6 @@ describe('BSON numbers across the int32 / int64 / double boundary', () => {
     const { raw, peer } = rawLink('bson', (sock: Duplex) => new BsonRpc(sock, new PyServer()));
     raw.write(Buffer.from(BSON.serialize(typed({ bsonrpc: '2.0', id: { $numberInt: '1' }, method: 'echo', params: [sent] }))));
     expect(canonical(await raw.next())).toEqual({ bsonrpc: '2.0', id: { $numberInt: '1' }, result: back });
-    peer.close();
-    expect(await peer.join(2000)).toBe(true);
+    await closeAndJoin(peer);
   });
 });

@@ -24,6 +24,7 @@ import { logSink } from '../helpers/log-sink';
 import { PyClient, PyServer } from '../helpers/py-services';
 import { expectPythonOutcome, pyFrameBytes, PyFrame, pyJson, PyScenario, pyScenarios, PyWire } from '../helpers/py-fixtures';
 import { expectSameMessage, rawLink } from '../helpers/raw';
+import { closeAndJoin } from '../helpers/wait';
 
 const WIRES = ['rfc7464', 'netstring', 'frameless'] as const;
 const QUIET_MS = 50;
@@ -156,8 +157,7 @@ describe.each(WIRES)('Python bsonrpc JSONRpc, %s framing', (wire) => {
       const inBatch = s.frames.filter((f) => Array.isArray(f.message) && f.direction === 'c2s').flatMap((f) => f.message.filter((m: any) => m.method === 'report_progress'));
       expect(services.progress).toEqual([...notified, ...inBatch].map((f: any) => (f.message ?? f).params[0]));
       expect(logs.warnings()).toEqual(s.name === 'error-server' ? [expect.objectContaining({ method: 'fail' })] : []);
-      peer.close();
-      expect(await peer.join(2000)).toBe(true);
+      await closeAndJoin(peer);
     });
   });
 
@@ -193,8 +193,7 @@ describe.each(WIRES)('Python bsonrpc JSONRpc, %s framing', (wire) => {
       expect(texts.map((t) => JSON.parse(t))).toEqual(s.frames.filter((f) => f.direction === 'c2s').map((f) => f.message));
       expect(client.progress).toEqual(s.name === 'callback-during-request' ? ['Stage 1', 'Stage 2'] : []);
       expect(peer.stats()).toEqual({ pendingRequests: 0, runningHandlers: 0 });
-      peer.close();
-      expect(await peer.join(2000)).toBe(true);
+      await closeAndJoin(peer);
     });
   });
 });

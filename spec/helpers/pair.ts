@@ -20,7 +20,7 @@ export interface Pair<P extends RpcPeer = RpcPeer> {
 }
 
 /** Creates a peer of `kind` over `socket`. */
-export function makePeer(kind: PeerKind, socket: Duplex, services?: object, options: PeerOptions & Record<string, unknown> = {}): RpcPeer {
+export function makePeer(kind: PeerKind, socket: Duplex, services?: object | null, options: PeerOptions & Record<string, unknown> = {}): RpcPeer {
   return kind === 'json' ? new JsonRpc(socket, services, options) : new BsonRpc(socket, services, options);
 }
 

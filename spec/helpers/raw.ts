@@ -11,9 +11,10 @@
  *   text (batches as multisets, the optional error `data` set aside).
  */
 import type { Duplex } from 'node:stream';
-import { BsonRpc, createDuplexPair, JsonRpc, PeerOptions, RpcPeer } from '../../lib';
+import { createDuplexPair, PeerOptions, RpcPeer } from '../../lib';
 import { resolveFraming } from '../../lib/framing';
 import type { Framing, FramingName } from '../../lib/framing';
+import { makePeer } from './pair';
 import { pyJson } from './py-fixtures';
 import { sleep } from './wait';
 
@@ -158,12 +159,13 @@ export type Wire = FramingName | 'bson';
 export const JSON_WIRES: readonly FramingName[] = ['rfc7464', 'ndjson', 'netstring', 'content-length', 'frameless'];
 
 /** The peer that speaks `wire`, so one table of wires can drive both peer classes. */
-export function wirePeer(wire: Wire, socket: Duplex, services: object | null, options: PeerOptions = {}): RpcPeer {
-  return wire === 'bson' ? new BsonRpc(socket, services, options) : new JsonRpc(socket, services, { ...options, framing: wire });
+export function wirePeer(wire: Wire, socket: Duplex, services: object | null, options: PeerOptions & Record<string, unknown> = {}): RpcPeer {
+  // The raw end decodes with `wire`, so the peer must use it whatever `options` say.
+  return wire === 'bson' ? makePeer('bson', socket, services, options) : makePeer('json', socket, services, { ...options, framing: wire });
 }
 
 /** A {@link wirePeer} serving `services` on one end of an in-memory pair, and a {@link RawEnd} on the other. */
-export function rawServer(wire: Wire, services: object | null, options: PeerOptions = {}): { raw: RawEnd; peer: RpcPeer } {
+export function rawServer(wire: Wire, services: object | null, options: PeerOptions & Record<string, unknown> = {}): { raw: RawEnd; peer: RpcPeer } {
   return rawLink(wire, (socket) => wirePeer(wire, socket, services, options));
 }
 

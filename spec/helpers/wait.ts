@@ -1,4 +1,5 @@
 /** Small waiting helpers shared by the specs. */
+import type { RpcPeer } from '../../lib';
 
 /** A promise with its resolver, to hold a handler until the test lets it go. */
 export function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -19,3 +20,12 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 2000)
 
 /** A few turns of the event loop: enough for in-memory frames to cross. */
 export const settle = (): Promise<void> => sleep(20);
+
+/**
+ * Closes `peer` and asserts its handlers all finished within `ms`: a spec
+ * that ends without this could leave a handler running into the next test.
+ */
+export async function closeAndJoin(peer: Pick<RpcPeer, 'close' | 'join'>, ms = 2000): Promise<void> {
+  peer.close();
+  expect(await peer.join(ms)).toBe(true);
+}

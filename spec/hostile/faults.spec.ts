@@ -21,7 +21,7 @@ import { resolveFraming } from '../../lib/framing';
 import { logSink, LogSink } from '../helpers/log-sink';
 import { pair, PeerKind } from '../helpers/pair';
 import { JSON_WIRES, rawServer, Wire } from '../helpers/raw';
-import { sleep, until } from '../helpers/wait';
+import { closeAndJoin, sleep, until } from '../helpers/wait';
 
 const nasty = {
   string: () => 'a plain string',
@@ -192,8 +192,7 @@ for (const kind of ['json', 'bson'] as PeerKind[]) {
     test('a handler that ignores the signal does not hold up the caller, only join()', async () => {
       const p = pair(kind, new Faulty(), undefined, {}, { timeout: 50 });
       await expect(p.b.invokeRequest('neverReturns')).rejects.toBeInstanceOf(ResponseTimeout);
-      p.b.close();
-      expect(await p.b.join(500)).toBe(true);
+      await closeAndJoin(p.b, 500);
       expect(await p.a.join(100)).toBe(false);
       expect(p.a.isClosed).toBe(true);
     });

@@ -11,7 +11,7 @@
 import { JsonRpc, MethodNotFound, notification, request, RpcContext, rpcRequest, serviceClass } from '../../lib';
 import { logSink } from '../helpers/log-sink';
 import { expectResponse, RawEnd, rawLink } from '../helpers/raw';
-import { sleep } from '../helpers/wait';
+import { closeAndJoin, sleep } from '../helpers/wait';
 
 @serviceClass
 class EdgeServer {
@@ -108,8 +108,7 @@ describe.each(['rfc7464', 'netstring'])('protocol edge cases over %s', (framing)
     if (expected !== null) expectResponse(await raw.nextJson(), expected);
     await expectFenceThenQuiet(raw);
     expect(peer.isClosed).toBe(false);
-    peer.close();
-    expect(await peer.join(2000)).toBe(true);
+    await closeAndJoin(peer);
     if (text.includes('"result":1,"id":999}')) {
       // A late or unknown answer is normal (e.g. after a timeout): debug, never warn.
       expect(logs.lines.some((l) => l.level === 20 && l.id === 999)).toBe(true);
@@ -126,8 +125,7 @@ describe('responses to this peer’s own requests', () => {
   }
   const done = async (peer: JsonRpc) => {
     expect(peer.stats()).toEqual({ pendingRequests: 0, runningHandlers: 0 });
-    peer.close();
-    expect(await peer.join(2000)).toBe(true);
+    await closeAndJoin(peer);
   };
 
   test('batchCall answered by one array in another order routes each response by id', async () => {

@@ -25,6 +25,7 @@
 import { FramingError, JsonRpc, notification, request, serviceClass } from '../../lib';
 import { logSink, LogSink } from '../helpers/log-sink';
 import { expectResponse, RawEnd, rawLink } from '../helpers/raw';
+import { closeAndJoin } from '../helpers/wait';
 
 @serviceClass
 class SpecServer {
@@ -185,8 +186,7 @@ async function expectFenceThenQuiet(raw: RawEnd): Promise<void> {
 describe.each(FRAMINGS)('JSON-RPC 2.0 specification examples over %s', (framing) => {
   let server: ReturnType<typeof specServer> | undefined;
   afterEach(async () => {
-    server?.peer.close();
-    if (server) expect(await server.peer.join(2000)).toBe(true);
+    if (server) await closeAndJoin(server.peer);
     server = undefined;
   });
 
@@ -216,8 +216,7 @@ describe('specification texts the framing cannot carry as printed', () => {
     raw.write(`\x1e${batch.request}\n`); // written by hand: the framing's encode() refuses a raw LF
     expectResponse(await raw.nextJson(), JSON.parse(ERR_PARSE));
     await expectFenceThenQuiet(raw);
-    peer.close();
-    expect(await peer.join(2000)).toBe(true);
+    await closeAndJoin(peer);
   });
 
   test('frameless: invalid JSON that still closes its brackets is answered -32700 and reading goes on', async () => {
@@ -227,8 +226,7 @@ describe('specification texts the framing cannot carry as printed', () => {
     raw.write(SPEC_ROWS.find((r) => r.name === 'rpc call with invalid JSON')!.request);
     expectResponse(await raw.nextJson(), JSON.parse(ERR_PARSE));
     await expectFenceThenQuiet(raw);
-    peer.close();
-    expect(await peer.join(2000)).toBe(true);
+    await closeAndJoin(peer);
   });
 
   test('frameless: an invalid batch that never closes swallows what follows (no delimiter to resynchronise at)', async () => {
@@ -237,8 +235,7 @@ describe('specification texts the framing cannot carry as printed', () => {
     raw.write(FENCE);
     // `[ {...}, {"jsonrpc": "2.0", "method" ]` leaves one `{` open: the fence becomes part of that value.
     expect((await raw.quiet(QUIET_MS)).map(String)).toEqual([]);
-    peer.close();
-    expect(await peer.join(2000)).toBe(true);
+    await closeAndJoin(peer);
   });
 
   test('frameless: text that is not an object or array cannot be resynchronised after: the connection closes', async () => {
