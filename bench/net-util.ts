@@ -3,7 +3,7 @@ import * as net from 'net';
 import type { BenchServer } from './types';
 
 /** Host every server binds to and every client dials: loopback only. */
-export const HOST = '127.0.0.1';
+const HOST = '127.0.0.1';
 
 /** Starts `server` on HOST:`port` (0 = ephemeral) and resolves to the bound port. */
 function listen(server: net.Server, port: number): Promise<number> {

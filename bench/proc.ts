@@ -11,7 +11,7 @@ import type { ChildReply, ChildRequest, ChildRequestBody } from './types';
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 /** Every child still alive, so a fatal error or the hard timeout can kill them all. */
-export const live = new Set<Child>();
+const live = new Set<Child>();
 
 /** One forked child and its IPC request channel. */
 export class Child {

@@ -32,7 +32,7 @@ function label(n: ProfileNode): string {
 }
 
 /** Self and inclusive time per function label, µs, plus the total. */
-export function summarise(p: Profile): { total: number; self: Map<string, number>; inclusive: Map<string, number> } {
+function summarise(p: Profile): { total: number; self: Map<string, number>; inclusive: Map<string, number> } {
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfById = new Map<number, number>();

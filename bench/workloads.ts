@@ -6,7 +6,7 @@
 import type { Adapter, BenchClient, RunResult, RunSpec } from './types';
 
 /** The small string `seq`, `pipe` and `conn` echo. */
-export const SMALL = 'hello, bench!';
+const SMALL = 'hello, bench!';
 
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;
