@@ -145,10 +145,7 @@ function readContainer(buf: Buffer, start: number, end: number, isArray: boolean
         if (end - pos < 8) return undefined;
         const high = buf.readInt32LE(pos + 4);
         if (high >= -SAFE_HIGH && high < SAFE_HIGH) value = high * TWO_POW_32 + buf.readUInt32LE(pos);
-        else {
-          const big = buf.readBigInt64LE(pos);
-          value = big <= TWO_POW_53 && big >= -TWO_POW_53 ? Number(big) : big;
-        }
+        else value = int64Value(buf.readBigInt64LE(pos));
         pos += 8;
         break;
       }
@@ -160,6 +157,14 @@ function readContainer(buf: Buffer, start: number, end: number, isArray: boolean
       Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
     } else (out as Record<string | number, unknown>)[key] = value;
   }
+}
+
+/**
+ * The codec's mapping of an int64: a `number` when it holds the value
+ * exactly (|n| <= 2^53), else the `bigint`. Also applied to js-bson's `Long`s.
+ */
+export function int64Value(big: bigint): number | bigint {
+  return big <= TWO_POW_53 && big >= -TWO_POW_53 ? Number(big) : big;
 }
 
 /** Decodes a string value; `undefined` for invalid UTF-8 (js-bson rejects it). */

@@ -11,6 +11,7 @@
  */
 import type { DeserializeOptions, SerializeOptions } from 'bson';
 import type * as JsBson from 'bson';
+import { int64Value } from './bson-read';
 import { isPlainObject } from './codec';
 
 let jsBsonModule: typeof JsBson | undefined;
@@ -65,8 +66,6 @@ export function deserializeJsBson(payload: Buffer): Record<string, unknown> {
   return jsBson().deserialize(payload, DESERIALIZE_OPTIONS);
 }
 
-const TWO_POW_53 = 2n ** 53n;
-
 /**
  * Replaces, in place, js-bson wrapper objects (`Long`; with a replacement
  * library also `Int32`, `Double`, `Binary`) by plain values. Only plain
@@ -101,8 +100,7 @@ function normalizeObject(v: object): unknown {
   switch (w._bsontype) {
     case 'Long': {
       // toString() rather than toBigInt(): works with every js-bson version.
-      const big = BigInt(String(w));
-      return big <= TWO_POW_53 && big >= -TWO_POW_53 ? Number(big) : big;
+      return int64Value(BigInt(String(w)));
     }
     case 'Int32':
     case 'Double':
