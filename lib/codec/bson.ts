@@ -52,8 +52,8 @@
 import { DecodingError, EncodingError } from '../errors';
 import { readDocument } from './bson-read';
 import { writeDocument } from './bson-write';
-import { errorText, isPlainObject, type MessageCodec } from './codec';
-import { deserializeJsBson, normalize, serializeJsBson, toBuffer } from './js-bson';
+import { errorText, isPlainObject, toBuffer, type MessageCodec } from './codec';
+import { deserializeJsBson, normalize, serializeJsBson } from './js-bson';
 
 /**
  * A replacement BSON implementation (the `codec` option of `BsonRpc`), e.g.

@@ -36,3 +36,11 @@ export function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
 }
+
+/**
+ * `bytes` as a Buffer over the same memory, without copying (js-bson and
+ * replacement libraries may hand back a plain Uint8Array). @internal
+ */
+export function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

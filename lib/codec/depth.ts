@@ -7,6 +7,7 @@
  * cost is per bracket and per string, not per byte of string data: a 1 MiB
  * string payload costs about as much as a tiny one.
  */
+import { toBuffer } from './codec';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -23,7 +24,7 @@ const CLOSE_OBJECT = 0x7d;
 export function findExcessiveNesting(bytes: Uint8Array, maxDepth: number): number {
   // Each level needs at least one byte: a shorter payload cannot be too deep.
   if (bytes.length <= maxDepth) return -1;
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = toBuffer(bytes);
   const n = buf.length;
   let depth = 0;
   for (let i = 0; i < n; i++) {

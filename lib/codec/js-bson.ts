@@ -12,7 +12,7 @@
 import type { DeserializeOptions, SerializeOptions } from 'bson';
 import type * as JsBson from 'bson';
 import { int64Value } from './bson-read';
-import { isPlainObject } from './codec';
+import { isPlainObject, toBuffer } from './codec';
 
 let jsBsonModule: typeof JsBson | undefined;
 function jsBson(): typeof JsBson {
@@ -110,9 +110,4 @@ function normalizeObject(v: object): unknown {
     default:
       return v;
   }
-}
-
-/** `bytes` as a Buffer over the same memory (js-bson and replacement libraries may return a plain Uint8Array). */
-export function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
