@@ -16,6 +16,8 @@ export const ErrorCodes = {
   InvalidParams: -32602,
   InternalError: -32603,
   ServerError: -32000,
+  /** Implementation-defined: the peer's request queue is full; nothing ran, retry later. */
+  ServerOverloaded: -32005,
 } as const;
 
 /** The standard message the specification gives each code. */
@@ -26,6 +28,7 @@ const standardMessages: Record<number, string> = {
   [-32602]: 'Invalid params',
   [-32603]: 'Internal error',
   [-32000]: 'Server error',
+  [-32005]: 'Server overloaded',
 };
 
 const BRAND = Symbol.for('bsonrpc.RpcError');
@@ -44,11 +47,29 @@ export class RpcError extends Error {
     return true;
   }
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this === RpcError) {
-      return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
-    }
+    if (this === RpcError) return isBranded(value);
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
+
+  /**
+   * True when `value` is an error of this class or a subclass, also when it
+   * was made by another copy of bsonrpc in the same process (two versions
+   * in one dependency tree), where `instanceof` fails: `PeerError.is(e)`,
+   * `MethodNotFound.is(e)`. Classes are recognised by name along the
+   * prototype chain, behind the library's brand (js-bson's `isBSONError`).
+   */
+  static is(value: unknown): boolean {
+    if (!isBranded(value)) return false;
+    if (this === RpcError) return true;
+    for (let proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null; proto; proto = Object.getPrototypeOf(proto)) {
+      if (proto.constructor?.name === this.name) return true;
+    }
+    return false;
+  }
+}
+
+function isBranded(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }
 
 /** Something went wrong turning bytes into messages or back. */
@@ -182,6 +203,17 @@ export class ServerError extends PeerError {
     super(ErrorCodes.ServerError, message, data);
   }
 }
+/**
+ * -32005: the peer's queue of requests waiting for a handler slot was full
+ * (`maxQueuedMessages`), so this request was answered at once without
+ * running. Nothing happened on the other side; retry later or call less
+ * at a time.
+ */
+export class ServerOverloaded extends PeerError {
+  constructor(message?: string, data?: unknown) {
+    super(ErrorCodes.ServerOverloaded, message, data);
+  }
+}
 /** Any error code that has no class of its own. */
 export class UnspecifiedPeerError extends PeerError {}
 
@@ -192,6 +224,7 @@ const classByCode = new Map<number, new (message?: string, data?: unknown) => Pe
   [ErrorCodes.InvalidParams, InvalidParams],
   [ErrorCodes.InternalError, InternalError],
   [ErrorCodes.ServerError, ServerError],
+  [ErrorCodes.ServerOverloaded, ServerOverloaded],
 ]);
 
 /** `" (conn x)"`, or nothing for an unnamed connection. @internal */

@@ -10,7 +10,7 @@ export type { BatchOptions } from './peer/json-rpc';
 export { BsonRpc } from './peer/bson-rpc';
 export { RpcPeer } from './peer/peer';
 export type { PeerEvents } from './peer/peer';
-export { RpcContext } from './peer/context';
+export { RpcContext, currentContext } from './peer/context';
 export { BatchBuilder } from './peer/batch';
 export type { BatchProxy } from './peer/batch';
 export type { Caller, CallOptions, ProxyOptions, PeerProxy, RequestProxy, NotificationProxy } from './peer/proxy';
@@ -31,6 +31,13 @@ export type { HandlerOptions } from './service/registry';
 
 // protocol
 export type { RequestId, Params, WireError } from './protocol/messages';
+export type { CallKind } from './protocol/call';
+
+// transport
+export type { Transport, TransportReceiver, Payload } from './transport/transport';
+export { StreamTransport } from './transport/stream';
+export type { StreamTransportOptions } from './transport/stream';
+export { createTransportPair } from './transport/memory';
 
 // framing
 export type { Framing, FrameDecoder, FrameDecoderOptions } from './framing/framing';
@@ -55,6 +62,7 @@ export {
   InvalidParams,
   InternalError,
   ServerError,
+  ServerOverloaded,
   UnspecifiedPeerError,
   ErrorCodes,
 } from './errors';

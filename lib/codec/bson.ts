@@ -62,7 +62,7 @@ import { deserializeJsBson, normalize, serializeJsBson } from './js-bson';
  * result of `deserialize` is normalised (`Long`, `Int32`, `Double`,
  * `Binary` wrappers become `number`/`bigint`/`Buffer`).
  */
-export interface BsonLibrary {
+export interface BsonCodecOverride {
   /** Serialises one document. Must accept `bigint` (int64), `Date` and `Uint8Array`. */
   serialize(document: Record<string, unknown>): Uint8Array;
   /** Deserialises exactly one document that fills the whole input. */
@@ -79,11 +79,15 @@ export class BsonCodec implements MessageCodec {
   readonly versionKey = 'bsonrpc' as const;
   /** A BSON document cannot be a top-level array, so there are no batches. */
   readonly supportsBatches = false;
+  /** A document that does not parse leaves no way to find the next one: close. */
+  readonly resyncOnDecodeError = false;
+  /** Binary documents have no text nesting to pre-check (js-bson limits depth itself). */
+  readonly checkNesting = false;
 
-  private readonly library: BsonLibrary | undefined;
+  private readonly library: BsonCodecOverride | undefined;
 
   /** @param library - a replacement BSON implementation; default: the bundled js-bson. */
-  constructor(library?: BsonLibrary) {
+  constructor(library?: BsonCodecOverride) {
     this.library = library;
   }
 
@@ -112,7 +116,9 @@ export class BsonCodec implements MessageCodec {
   }
 
   /** Decodes one BSON document filling the whole payload. Throws `DecodingError`. */
-  decode(payload: Buffer): Record<string, unknown> {
+  decode(input: Uint8Array | string): Record<string, unknown> {
+    if (typeof input === 'string') throw new DecodingError('invalid BSON document: a text message cannot carry BSON');
+    const payload = toBuffer(input);
     if (!this.library) {
       const fast = readDocument(payload);
       if (fast !== undefined) return fast;

@@ -9,8 +9,16 @@
 export interface MessageCodec {
   /** The version key the wire uses: `'jsonrpc'` for JSON, `'bsonrpc'` for BSON. */
   readonly versionKey: 'jsonrpc' | 'bsonrpc';
-  /** True when a top-level array (batch) can be carried. */
+  /** True when a top-level array (batch) can be carried: the peer refuses to send batches otherwise. */
   readonly supportsBatches: boolean;
+  /**
+   * True when a payload that fails to decode can be answered with -32700 and
+   * reading go on (JSON: the framing already found where the text ends).
+   * False closes the connection instead (BSON cannot resynchronise).
+   */
+  readonly resyncOnDecodeError: boolean;
+  /** True when payloads are JSON text whose nesting depth is checked before parsing. */
+  readonly checkNesting: boolean;
   /**
    * True when every text `encode` returns is compact JSON: no raw line
    * feed anywhere (the built-in `JSON.stringify` guarantees it). Line-based
@@ -19,8 +27,12 @@ export interface MessageCodec {
   readonly compactText?: boolean;
   /** Encodes one message (or batch array). Throws `EncodingError`; nothing is sent then. */
   encode(message: unknown): string | Buffer;
-  /** Decodes one payload. Throws `DecodingError` (the peer answers -32700 for JSON). */
-  decode(payload: Buffer): unknown;
+  /**
+   * Decodes one payload: bytes from a byte stream or a binary message, or
+   * the text of a whole-message transport's text frame. Throws
+   * `DecodingError` (the peer answers -32700 for JSON).
+   */
+  decode(payload: Uint8Array | string): unknown;
 }
 
 /** The message of a caught value, for the text of a wrapping `EncodingError` / `DecodingError`. @internal */

@@ -21,9 +21,10 @@ const CLOSE_OBJECT = 0x7d;
  * never does. Malformed JSON is not diagnosed here (the parser does that);
  * an unterminated string simply ends the scan.
  */
-export function findExcessiveNesting(bytes: Uint8Array, maxDepth: number): number {
+export function findExcessiveNesting(bytes: Uint8Array | string, maxDepth: number): number {
   // Each level needs at least one byte: a shorter payload cannot be too deep.
   if (bytes.length <= maxDepth) return -1;
+  if (typeof bytes === 'string') return findInText(bytes, maxDepth);
   const buf = toBuffer(bytes);
   const n = buf.length;
   let depth = 0;
@@ -50,6 +51,31 @@ function closingQuote(buf: Buffer, from: number): number {
     while (k >= from && buf[k] === BACKSLASH) k--;
     if ((j - 1 - k) % 2 === 0) return j;
     j = buf.indexOf(QUOTE, j + 1);
+  }
+  return -1;
+}
+
+/**
+ * The same scan over a JSON text (from a whole-message transport's text
+ * frame). Every structural character is ASCII, so char codes serve as bytes.
+ */
+function findInText(text: string, maxDepth: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // Skip the string: find its closing quote, one not escaped by an odd run of backslashes.
+      for (i = text.indexOf('"', i + 1); i >= 0; i = text.indexOf('"', i + 1)) {
+        let k = i - 1;
+        while (text.charCodeAt(k) === BACKSLASH) k--;
+        if ((i - 1 - k) % 2 === 0) break;
+      }
+      if (i < 0) return -1;
+    } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      if (++depth > maxDepth) return i;
+    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+      depth--;
+    }
   }
   return -1;
 }

@@ -7,14 +7,14 @@
  */
 import { isAscii } from 'node:buffer';
 import { DecodingError, EncodingError } from '../errors';
-import { errorText, type MessageCodec } from './codec';
+import { errorText, toBuffer, type MessageCodec } from './codec';
 
 /**
  * A replacement for the built-in `JSON` object (the `codec` option of
  * `JsonRpc`), e.g. a parser that keeps big integers exact. Only these two
  * functions are used; they are called as methods of the object given.
  */
-export interface JsonTextCodec {
+export interface JsonCodecOverride {
   /** Parses one JSON text into a value. Throws on invalid input. */
   parse(text: string): unknown;
   /** Serialises a value into one JSON text. Throws when it cannot. */
@@ -35,6 +35,10 @@ export class JsonCodec implements MessageCodec {
   readonly versionKey = 'jsonrpc' as const;
   /** JSON can carry a top-level array, i.e. a batch. */
   readonly supportsBatches = true;
+  /** The framing knows where a bad text ends: answer -32700 and read on. */
+  readonly resyncOnDecodeError = true;
+  /** Nesting is checked on the raw text before `JSON.parse` sees it. */
+  readonly checkNesting = true;
 
   /**
    * True with the built-in `JSON`, whose `stringify` escapes every control
@@ -42,10 +46,10 @@ export class JsonCodec implements MessageCodec {
    */
   readonly compactText: boolean;
 
-  private readonly json: JsonTextCodec;
+  private readonly json: JsonCodecOverride;
 
   /** @param json - a replacement for the global `JSON`; default `JSON`. */
-  constructor(json?: JsonTextCodec) {
+  constructor(json?: JsonCodecOverride) {
     this.json = json ?? JSON;
     this.compactText = this.json === JSON;
   }
@@ -67,10 +71,10 @@ export class JsonCodec implements MessageCodec {
     return text;
   }
 
-  /** Decodes one UTF-8 JSON payload. Throws `DecodingError`. */
-  decode(payload: Buffer): unknown {
+  /** Decodes one UTF-8 JSON payload, or a JSON text. Throws `DecodingError`. */
+  decode(payload: Uint8Array | string): unknown {
     try {
-      return this.json.parse(toText(payload));
+      return this.json.parse(typeof payload === 'string' ? payload : toText(toBuffer(payload)));
     } catch (err) {
       throw new DecodingError(`invalid JSON: ${errorText(err)}`, { cause: err });
     }

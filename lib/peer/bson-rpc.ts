@@ -5,6 +5,7 @@
 import type { Duplex } from 'node:stream';
 import { BsonCodec } from '../codec/bson';
 import { resolveFraming } from '../framing';
+import type { Transport } from '../transport/transport';
 import type { BsonRpcOptions } from './options';
 import { RpcPeer } from './peer';
 
@@ -15,25 +16,22 @@ import { RpcPeer } from './peer';
  */
 export class BsonRpc extends RpcPeer {
   /**
-   * @param socket - the stream; the peer owns it and ends it on `close()`.
+   * @param socket - a Duplex (documents are self-delimiting on it), or a
+   *   message {@link Transport} carrying one document per binary message.
+   *   The peer owns it and ends it on `close()`.
    * @param services - an instance of a `@serviceClass` class, or nothing for a peer that only calls.
    * @param options - see {@link BsonRpcOptions}.
    */
-  constructor(socket: Duplex, services?: object | null, options: BsonRpcOptions = {}) {
-    super(socket, services, options, {
-      codec: new BsonCodec(options.codec),
-      framing: resolveFraming('bson'),
-      resyncOnDecodeError: false,
-      checkNesting: false,
-    });
+  constructor(socket: Duplex | Transport, services?: object | null, options: BsonRpcOptions = {}) {
+    super(socket, services, options, new BsonCodec(options.codec), resolveFraming('bson'));
   }
 }
 
 // Untyped code that calls batchCall on a BSON peer gets a clear TypeError
 // instead of "batchCall is not a function"; the type has no such member.
 Object.defineProperty(BsonRpc.prototype, 'batchCall', {
-  value: function batchCall(this: { sendBatch(): never }): never {
-    return this.sendBatch();
+  value: function batchCall(this: RpcPeer, ...args: Parameters<RpcPeer['sendBatch']>) {
+    return this.sendBatch(...args);
   },
   enumerable: false,
 });

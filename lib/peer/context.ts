@@ -1,79 +1,57 @@
 /**
- * The context an `@rpcRequest` / `@rpcNotification` handler receives first:
- * the way back to its caller while it runs.
+ * The context of one incoming call: what an `@rpcRequest` /
+ * `@rpcNotification` handler receives first, and what `currentContext()`
+ * gives a plain handler. It is the call's own record (a protocol `Call`),
+ * with the peer's calling side on top, so a handler's way back to its
+ * caller costs no forwarding object.
  */
-import type { HandlerContext } from '../protocol/dispatcher';
+import { ConnectionClosedError } from '../errors';
+import { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
 import type { Params, RequestId } from '../protocol/messages';
+import { currentCall } from '../protocol/scheduler';
 import type { BatchBuilder, BatchProxy } from './batch';
-import type { CallOptions, Caller, PeerProxy, ProxyOptions } from './proxy';
+import type { RpcPeer } from './peer';
+import { CallOptions, Caller, createPeerProxy, PeerProxy, ProxyOptions } from './proxy';
 
-/** What a context needs from its peer. @internal */
-export interface ContextHost extends Caller {
-  readonly clientInfo: unknown;
-  readonly signal: AbortSignal;
-  close(): void;
-  batchCall(build: BatchBuilder | ((b: BatchProxy) => void), options?: { timeout?: number }): Promise<unknown[] | null>;
-}
-
-/**
- * The context host of a peer: explicit delegates to `peer` plus its batch
- * sender. (A prototype-linked object would be shorter, but state written
- * through it, such as the next request id, would land on the delegate
- * instead of the peer.) @internal
- */
-export function delegateTo(
-  peer: Omit<ContextHost, 'batchCall'>,
-  sendBatch: ContextHost['batchCall'],
-): ContextHost {
-  return {
-    get clientInfo() {
-      return peer.clientInfo;
-    },
-    get signal() {
-      return peer.signal;
-    },
-    close: () => peer.close(),
-    invokeRequest: (method, ...args) => peer.invokeRequest(method, ...args),
-    invokeNotification: (method, ...args) => peer.invokeNotification(method, ...args),
-    sendRequest: (method, params, options) => peer.sendRequest(method, params, options),
-    sendNotification: (method, params) => peer.sendNotification(method, params),
-    getPeerProxy: (options) => peer.getPeerProxy(options),
-    batchCall: sendBatch,
-  };
-}
+const NO_OPTIONS: CallOptions = Object.freeze({});
 
 /**
  * Given to `@rpc*` handlers as their first argument. Offers everything a
- * peer offers for calling the other side, plus control over this request.
+ * peer offers for calling the other side, plus control over this call.
  */
-export class RpcContext implements Caller, HandlerContext {
-  /** @internal read by the dispatcher once the handler settles */
-  closeAfterResponseRequested = false;
-  /** @internal read by the dispatcher once the handler settles */
-  aborted = false;
-
+export class RpcContext extends Call implements Caller {
   /** @internal */
   constructor(
-    private readonly peer: ContextHost,
-    /** The wire name of the method being handled. */
-    readonly method: string,
-    /** The request id, or `undefined` for a notification. */
-    readonly id: RequestId | null | undefined,
-  ) {}
+    /** @internal */
+    readonly peer: RpcPeer,
+    kind: CallKind,
+    method: string,
+    id: RequestId | null | undefined,
+    params: Params | undefined,
+    handler: ResolvedHandler,
+    reply: Reply | undefined,
+  ) {
+    super(kind, method, id, params, handler, reply);
+  }
 
   /** Closes the connection right after this request's response is written. */
   closeAfterResponse(): void {
     this.closeAfterResponseRequested = true;
   }
 
+  /**
+   * Aborts when this call is cancelled or the connection closes, so long
+   * work can stop early. Its `reason` says which.
+   */
+  override get signal(): AbortSignal {
+    // A call that finished before the close is no longer tracked: a context kept past it learns of the close here.
+    if (this.abortReason === undefined && this.peer.isClosed) this.abortSignal(new ConnectionClosedError('connection closed'));
+    return super.signal;
+  }
+
   /** The `clientInfo` option given to the peer. */
   get clientInfo(): unknown {
     return this.peer.clientInfo;
-  }
-
-  /** Fires when the connection closes, so long work can stop. */
-  get signal(): AbortSignal {
-    return this.peer.signal;
   }
 
   /** Closes the connection now; this handler's result is discarded. */
@@ -82,17 +60,23 @@ export class RpcContext implements Caller, HandlerContext {
     this.peer.close();
   }
 
+  // Requests go through the connection with this call attached, so that
+  // the handler may give up its slot while it awaits the answer (see
+  // Scheduler.awaitingAnswer): calling back through the context, rather
+  // than through a peer kept elsewhere, is what keeps mutual callbacks
+  // from deadlocking.
+
   /** @inheritdoc */
   invokeRequest(method: string, ...args: unknown[]): Promise<unknown> {
-    return this.peer.invokeRequest(method, ...args);
+    return this.peer.connection.request(method, this.peer.argsToParams(args), NO_OPTIONS, this);
   }
   /** @inheritdoc */
   invokeNotification(method: string, ...args: unknown[]): void {
     this.peer.invokeNotification(method, ...args);
   }
   /** @inheritdoc */
-  sendRequest(method: string, params?: Params, options?: CallOptions): Promise<unknown> {
-    return this.peer.sendRequest(method, params, options);
+  sendRequest(method: string, params?: Params, options: CallOptions = NO_OPTIONS): Promise<unknown> {
+    return this.peer.connection.request(method, params, options, this);
   }
   /** @inheritdoc */
   sendNotification(method: string, params?: Params): void {
@@ -100,10 +84,29 @@ export class RpcContext implements Caller, HandlerContext {
   }
   /** @inheritdoc */
   getPeerProxy<T = any>(options?: ProxyOptions): PeerProxy<T> {
-    return this.peer.getPeerProxy<T>(options);
+    return createPeerProxy(this, options, (args) => this.peer.argsToParams(args));
   }
   /** Sends a JSON-RPC batch to the caller (JsonRpc only; BsonRpc has no batches). */
   batchCall(build: BatchBuilder | ((b: BatchProxy) => void), options?: { timeout?: number }): Promise<unknown[] | null> {
-    return this.peer.batchCall(build, options);
+    return this.peer.sendBatch(build, options);
   }
+}
+
+/**
+ * The context of the call whose handler is running right now, for handlers
+ * declared without one (`@request`, `@notification`): read it
+ * synchronously, before the handler's first `await`, and keep it.
+ *
+ * ```ts
+ * @request async crunch(n: number) {
+ *   const { signal } = currentContext()!; // first line: before any await
+ *   for (let i = 0; i < n && !signal.aborted; i++) await step(i);
+ * }
+ * ```
+ *
+ * Returns `undefined` outside a handler's synchronous part.
+ */
+export function currentContext(): RpcContext | undefined {
+  const call = currentCall();
+  return call instanceof RpcContext ? call : undefined;
 }

@@ -3,7 +3,7 @@
  * handler by wire name and binds it to its service object. Only the
  * decorated table is consulted, so nothing else on the object is reachable.
  */
-import type { ResolvedHandler } from '../protocol/dispatcher';
+import type { ResolvedHandler } from '../protocol/call';
 import { bindParams, handlerTable, HandlerSpec, isServiceInstance } from '../service/registry';
 
 /** Unknown names are remembered only up to this many: a peer cannot grow the cache by spraying names. */

@@ -3,12 +3,14 @@
  */
 import type { Duplex } from 'node:stream';
 import { JsonCodec } from '../codec/json';
+import type { Transport } from '../transport/transport';
 import { PeerError, ResponseTimeout } from '../errors';
 import { resolveFraming } from '../framing';
 import { buildCall, RequestId } from '../protocol/messages';
 import { BatchBuilder, batchProxy, BatchProxy } from './batch';
 import type { JsonRpcOptions } from './options';
 import { RpcPeer } from './peer';
+import { StreamTransport } from '../transport/stream';
 
 /** Options of one `batchCall`. */
 export interface BatchOptions {
@@ -28,13 +30,14 @@ export interface BatchOptions {
  */
 export class JsonRpc extends RpcPeer {
   /**
-   * @param socket - the stream; the peer owns it and ends it on `close()`.
+   * @param socket - a Duplex, framed with the `framing` option, or a message
+   *   {@link Transport} (one JSON text per message, no framing). The peer
+   *   owns it and ends it on `close()`.
    * @param services - an instance of a `@serviceClass` class, or nothing for a peer that only calls.
    * @param options - see {@link JsonRpcOptions}.
    */
-  constructor(socket: Duplex, services?: object | null, options: JsonRpcOptions = {}) {
-    const framing = resolveFraming(options.framing ?? 'rfc7464');
-    super(socket, services, options, { codec: new JsonCodec(options.codec), framing, resyncOnDecodeError: true, checkNesting: true });
+  constructor(socket: Duplex | Transport, services?: object | null, options: JsonRpcOptions = {}) {
+    super(socket, services, options, new JsonCodec(options.codec), resolveFraming(options.framing ?? 'rfc7464'));
   }
 
   /**
@@ -49,9 +52,10 @@ export class JsonRpc extends RpcPeer {
   }
 
   /** @internal */
-  protected override sendBatch(build: BatchBuilder | ((b: BatchProxy) => void), options: BatchOptions = {}): Promise<unknown[] | null> {
-    if (this.framing.supportsBatches === false) {
-      return Promise.reject(new TypeError(`batchCall: the framing "${this.framing.name}" declares it cannot carry batches`));
+  override sendBatch(build: BatchBuilder | ((b: BatchProxy) => void), options: BatchOptions = {}): Promise<unknown[] | null> {
+    const { transport } = this.connection;
+    if (transport instanceof StreamTransport && transport.framing.supportsBatches === false) {
+      return Promise.reject(new TypeError(`batchCall: the framing "${transport.framing.name}" declares it cannot carry batches`));
     }
     let builder: BatchBuilder;
     if (build instanceof BatchBuilder) builder = build;
@@ -60,28 +64,29 @@ export class JsonRpc extends RpcPeer {
       build(batchProxy(builder, (args) => this.argsToParams(args)));
     } else return Promise.reject(new TypeError('batchCall takes a callback or a BatchBuilder'));
     if (builder.items.length === 0) return Promise.reject(new TypeError('batchCall: an empty batch is not valid JSON-RPC'));
-    if (this.isClosed) return Promise.reject(this.closedError(builder.items[0].method));
+    const conn = this.connection;
+    if (this.isClosed) return Promise.reject(conn.closedError(builder.items[0].method));
 
     const ids: RequestId[] = [];
     const methods: string[] = [];
-    let frame: string | Buffer;
+    let payload: string | Uint8Array;
     try {
-      this.checkPendingLimit(builder.items[0].method, builder.items.filter((i) => i.kind === 'request').length);
+      conn.checkPendingLimit(builder.items[0].method, builder.items.filter((i) => i.kind === 'request').length);
       const messages = builder.items.map((item) => {
-        if (item.kind === 'notification') return buildCall(this.codec.versionKey, item.method, item.params);
-        const id = this.newId();
+        if (item.kind === 'notification') return buildCall(conn.versionKey, item.method, item.params);
+        const id = conn.newId();
         ids.push(id);
         methods.push(item.method);
-        return buildCall(this.codec.versionKey, item.method, item.params, id);
+        return buildCall(conn.versionKey, item.method, item.params, id);
       });
-      frame = this.encodeFrame(messages);
+      payload = conn.codec.encode(messages);
     } catch (err) {
       return Promise.reject(err);
     }
     // Each request gets its own pending entry so responses route by id even
     // if the peer answers them separately; the batch has one timer.
     const settled = ids.map((id, i) =>
-      this.pending.add(id, methods[i]).then(
+      conn.pending.add(id, methods[i]).then(
         (value) => value,
         (err: unknown) => {
           if (err instanceof PeerError) return err;
@@ -89,15 +94,20 @@ export class JsonRpc extends RpcPeer {
         },
       ),
     );
-    const timeout = options.timeout ?? this.options.timeout;
+    const timeout = options.timeout ?? conn.options.timeout;
     let timer: NodeJS.Timeout | undefined;
     if (timeout) {
       timer = setTimeout(() => {
-        const error = new ResponseTimeout(`batch of ${ids.length} (${methods.join(', ')})`, timeout, this.options.connectionId);
-        for (const id of ids) this.pending.reject(id, error);
+        const error = new ResponseTimeout(`batch of ${ids.length} (${methods.join(', ')})`, timeout, conn.options.connectionId);
+        for (const id of ids) conn.pending.reject(id, error);
       }, timeout);
     }
-    this.write(frame);
+    if (ids.length > 0) conn.scheduler.awaitingAnswer();
+    try {
+      conn.write(payload);
+    } catch (err) {
+      for (const id of ids) conn.pending.reject(id, err);
+    }
     if (ids.length === 0) return Promise.resolve(null);
     const all = Promise.all(settled).finally(() => clearTimeout(timer));
     // Entries rejected together (timeout/close) must not leave unobserved rejections behind.

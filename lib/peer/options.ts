@@ -2,23 +2,15 @@
  * Options of a peer, with their defaults in one place.
  */
 import type { Logger } from 'pino';
+import type { BsonCodecOverride } from '../codec/bson';
+import type { JsonCodecOverride } from '../codec/json';
 import type { Framing } from '../framing/framing';
 import type { RequestId } from '../protocol/messages';
 
+export type { BsonCodecOverride, JsonCodecOverride };
+
 /** What a call with no arguments sends as `params`. */
 export type NoArgumentsPresentation = 'omit' | 'emptyArray' | 'emptyObject';
-
-/** A replacement JSON implementation for the `codec` option of `JsonRpc`. */
-export interface JsonCodecOverride {
-  parse(text: string): unknown;
-  stringify(value: unknown): string;
-}
-
-/** A replacement BSON implementation for the `codec` option of `BsonRpc`. */
-export interface BsonCodecOverride {
-  serialize(doc: Record<string, unknown>): Uint8Array;
-  deserialize(bytes: Uint8Array): Record<string, unknown>;
-}
 
 /** Options every peer takes. */
 export interface PeerOptions {
@@ -51,9 +43,14 @@ export interface PeerOptions {
    */
   maxConcurrentRequests?: number;
   /**
-   * Requests and notifications that may wait for a handler slot. Past it the
-   * peer stops reading the stream (TCP back-pressure) until the queue is
-   * half empty. Default 1024.
+   * Requests (and, separately, notifications) that may wait for a handler
+   * slot. A request past it is answered at once with -32005
+   * `ServerOverloaded` and does not run. Notifications past it pause reading
+   * until half have run, but only while this side awaits no answer (a pause
+   * must never hold back a response); otherwise the connection closes with
+   * a logged reason. Responses never wait here. Default 10000, so that a
+   * default peer on the other side (`maxPendingRequests` 10000) is always
+   * served.
    */
   maxQueuedMessages?: number;
   /** Own requests awaiting answers; the next call rejects at once with `TooManyPendingRequests`. Default 10000. */
@@ -85,23 +82,8 @@ export interface BsonRpcOptions extends PeerOptions {
 }
 
 /** Options with every default applied. @internal */
-export interface ResolvedOptions {
-  timeout: number | undefined;
-  idGenerator: (() => RequestId) | undefined;
-  noArgumentsPresentation: NoArgumentsPresentation;
-  concurrentRequestHandling: boolean;
-  concurrentNotificationHandling: boolean;
-  maxMessageSize: number;
-  connectionId: string;
-  clientInfo: unknown;
-  maxBatchLength: number;
-  maxNestingDepth: number;
-  maxConcurrentRequests: number;
-  maxQueuedMessages: number;
-  maxPendingRequests: number;
-  partialFrameTimeout: number;
-  maxWriteBuffer: number;
-}
+export type ResolvedOptions = Required<Omit<PeerOptions, 'timeout' | 'idGenerator' | 'logger' | 'clientInfo'>> &
+  Pick<PeerOptions, 'timeout' | 'idGenerator' | 'clientInfo'>;
 
 /** 16 MiB, the default `maxMessageSize`. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
@@ -112,7 +94,7 @@ export const DEFAULT_LIMITS = {
   maxBatchLength: 1000,
   maxNestingDepth: 128,
   maxConcurrentRequests: 128,
-  maxQueuedMessages: 1024,
+  maxQueuedMessages: 10000,
   maxPendingRequests: 10000,
   partialFrameTimeout: 30000,
   maxWriteBuffer: 64 * 1024 * 1024,
@@ -131,26 +113,20 @@ export function resolveOptions(o: PeerOptions): ResolvedOptions {
   if (o.timeout !== undefined && !(typeof o.timeout === 'number' && o.timeout >= 0)) {
     throw new TypeError(`option timeout must be a non-negative number of ms, got ${String(o.timeout)}`);
   }
-  const maxMessageSize = positiveInt(o, 'maxMessageSize');
   const nap = o.noArgumentsPresentation ?? 'omit';
   if (nap !== 'omit' && nap !== 'emptyArray' && nap !== 'emptyObject') {
     throw new TypeError(`option noArgumentsPresentation must be 'omit', 'emptyArray' or 'emptyObject', got ${String(nap)}`);
   }
+  const limits = {} as Record<keyof typeof DEFAULT_LIMITS, number>;
+  for (const name of Object.keys(DEFAULT_LIMITS) as (keyof typeof DEFAULT_LIMITS)[]) limits[name] = positiveInt(o, name, name === 'partialFrameTimeout');
   return {
+    ...limits,
     timeout: o.timeout || undefined,
     idGenerator: o.idGenerator,
     noArgumentsPresentation: nap,
     concurrentRequestHandling: o.concurrentRequestHandling ?? true,
     concurrentNotificationHandling: o.concurrentNotificationHandling ?? false,
-    maxMessageSize,
     connectionId: o.connectionId ?? '',
     clientInfo: o.clientInfo,
-    maxBatchLength: positiveInt(o, 'maxBatchLength'),
-    maxNestingDepth: positiveInt(o, 'maxNestingDepth'),
-    maxConcurrentRequests: positiveInt(o, 'maxConcurrentRequests'),
-    maxQueuedMessages: positiveInt(o, 'maxQueuedMessages'),
-    maxPendingRequests: positiveInt(o, 'maxPendingRequests'),
-    partialFrameTimeout: positiveInt(o, 'partialFrameTimeout', true),
-    maxWriteBuffer: positiveInt(o, 'maxWriteBuffer'),
   };
 }

@@ -1,5 +1,5 @@
 import { Binary, BSON, Decimal128, Double, EJSON, Int32, Long, ObjectId } from 'bson';
-import { BsonCodec, type BsonLibrary } from '../../lib/codec/bson';
+import { BsonCodec, type BsonCodecOverride } from '../../lib/codec/bson';
 import { CodecError, DecodingError, EncodingError, RpcError } from '../../lib/errors';
 import { pyFrameBytes, pyFrames } from '../helpers/py-fixtures';
 
@@ -299,7 +299,7 @@ describe('BsonCodec', () => {
   describe('with a replacement BSON library', () => {
     test('gets the converted message and has its wrappers normalised', () => {
       const seen: Array<Record<string, unknown>> = [];
-      const library: BsonLibrary = {
+      const library: BsonCodecOverride = {
         serialize(doc) {
           seen.push(doc);
           return BSON.serialize(doc);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { JsonCodec, type JsonTextCodec } from '../../lib/codec/json';
+import { JsonCodec, type JsonCodecOverride } from '../../lib/codec/json';
 import { CodecError, DecodingError, EncodingError, RpcError } from '../../lib/errors';
 import { pyFrameBytes, pyFrames, type PyWire } from '../helpers/py-fixtures';
 
@@ -135,7 +135,7 @@ describe('JsonCodec', () => {
   describe('with a replacement JSON implementation', () => {
     test('uses it for both directions, called as methods of the object given', () => {
       const calls: string[] = [];
-      const replacement: JsonTextCodec & { tag: string } = {
+      const replacement: JsonCodecOverride & { tag: string } = {
         tag: 'mine',
         parse(text) {
           calls.push(`${this.tag}.parse ${text}`);

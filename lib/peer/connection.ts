@@ -1,0 +1,280 @@
+/**
+ * The engine behind one peer: it joins a transport, a codec, the pending
+ * table, the router and the scheduler, and owns the connection's state
+ * (open → closed, once; write congestion). `RpcPeer` is its public face.
+ *
+ * One request, in: transport `onMessage` → nesting check → codec `decode`
+ * → router (responses settle here at once) → handler table → `RpcContext`
+ * → scheduler → handler → `Reply` → codec `encode` → transport `send`.
+ * docs/architecture.md traces it file by file.
+ *
+ * Whatever closes the connection (`close()`, the transport ending or
+ * failing, bad input that cannot be resynchronised) takes one path,
+ * {@link Connection.shutdown}: pending requests reject with
+ * `ConnectionClosedError`, live handlers' signals abort, `'close'` is
+ * emitted once.
+ */
+import type { MessageCodec } from '../codec/codec';
+import { findExcessiveNesting } from '../codec/depth';
+import { ConnectionClosedError, EncodingError, InternalError, TooManyPendingRequests, connSuffix } from '../errors';
+import type { ConnectionLogger } from '../logger';
+import type { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
+import { buildCall, buildError, isParams, Params, RequestId } from '../protocol/messages';
+import { PendingRequests } from '../protocol/pending';
+import { Router, RouterHost } from '../protocol/router';
+import { Scheduler, SchedulerHost } from '../protocol/scheduler';
+import type { Payload, Transport, TransportReceiver } from '../transport/transport';
+import type { ServiceHandlers } from './handlers';
+import type { ResolvedOptions } from './options';
+import type { CallOptions } from './proxy';
+
+/** What the connection tells its peer object (an EventEmitter). @internal */
+export interface ConnectionEvents {
+  /** A protocol problem: emit `'error'` if someone listens, else only log. */
+  onReport(error: Error): void;
+  /** The connection closed: emit `'close'`. */
+  onClosed(reason: string): void;
+  /** Makes the record of one incoming call (an `RpcContext` bound to the peer). */
+  createCall(kind: CallKind, method: string, id: RequestId | null | undefined, params: Params | undefined, handler: ResolvedHandler, reply: Reply | undefined): Call;
+}
+
+/** One connection's engine. @internal */
+export class Connection implements TransportReceiver, RouterHost, SchedulerHost {
+  readonly versionKey: string;
+  readonly pending: PendingRequests;
+  readonly router: Router;
+  readonly scheduler: Scheduler;
+  readonly maxBatchLength: number;
+  readonly requestConcurrency: number;
+  readonly notificationConcurrency: number;
+  readonly maxQueued: number;
+  congested = false;
+  closeReason: string | undefined = undefined;
+  private nextId = 1;
+  private closedPromise: Promise<void> | undefined = undefined;
+  private markClosed: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly transport: Transport,
+    readonly codec: MessageCodec,
+    readonly options: ResolvedOptions,
+    readonly logger: ConnectionLogger,
+    private readonly handlers: ServiceHandlers,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.versionKey = codec.versionKey;
+    this.maxBatchLength = options.maxBatchLength;
+    this.requestConcurrency = options.concurrentRequestHandling ? options.maxConcurrentRequests : 1;
+    this.notificationConcurrency = options.concurrentNotificationHandling ? options.maxConcurrentRequests : 1;
+    this.maxQueued = options.maxQueuedMessages;
+    this.pending = new PendingRequests(options.connectionId);
+    this.router = new Router(this);
+    this.scheduler = new Scheduler(this);
+    transport.start(this);
+  }
+
+  get closed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  // ---- incoming ---------------------------------------------------------------------------------
+
+  /** One whole message from the transport: guard, decode, route. */
+  onMessage(payload: Payload): void {
+    if (this.closeReason !== undefined) return;
+    const { codec, logger } = this;
+    if (codec.checkNesting && findExcessiveNesting(payload, this.options.maxNestingDepth) >= 0) {
+      logger.warn({ bytes: payload.length }, 'message nested deeper than maxNestingDepth; answered -32700');
+      this.router.parseError(`nesting deeper than ${this.options.maxNestingDepth}`);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = codec.decode(payload);
+    } catch (err) {
+      if (!codec.resyncOnDecodeError) return this.fail(err, 'unreadable input from the peer');
+      logger.warn({ err }, 'payload did not parse; answered -32700');
+      this.router.parseError(err instanceof Error ? err.message : String(err));
+      return;
+    }
+    if (logger.isLevelEnabled('trace')) logger.trace({ message: value }, 'received');
+    this.router.dispatch(value);
+  }
+
+  onDrain(): void {
+    this.congested = false;
+    this.scheduler.drained();
+  }
+
+  onError(error: Error, what: string): void {
+    this.fail(error, what);
+  }
+
+  onClose(reason: string): void {
+    if (reason.startsWith('stream error')) this.logger.info({ reason }, 'stream error');
+    this.shutdown(reason);
+  }
+
+  resolve(method: string): ResolvedHandler | undefined {
+    return this.handlers.resolve(method);
+  }
+
+  createCall(kind: CallKind, method: string, id: RequestId | null | undefined, params: Params | undefined, handler: ResolvedHandler, reply: Reply | undefined): Call {
+    return this.events.createCall(kind, method, id, params, handler, reply);
+  }
+
+  schedule(call: Call): void {
+    this.scheduler.submit(call);
+  }
+
+  pauseReading(): void {
+    this.transport.pause?.();
+  }
+
+  resumeReading(): void {
+    if (this.closeReason === undefined) this.transport.resume?.();
+  }
+
+  /**
+   * Writes a response (or a batch of them). A result that cannot be encoded
+   * becomes -32603 for that request instead of a lost answer.
+   */
+  send(message: unknown): void {
+    if (this.closeReason !== undefined) return;
+    try {
+      this.write(this.codec.encode(message));
+    } catch (err) {
+      if (!(err instanceof EncodingError)) throw err;
+      this.logger.warn({ err }, 'a response could not be encoded; answering -32603');
+      const fix = (m: unknown): unknown => {
+        const r = m as Record<string, unknown>;
+        try {
+          this.codec.encode(r);
+          return r;
+        } catch {
+          return buildError(this.versionKey, r.id as RequestId | null, new InternalError(undefined, `result not encodable: ${err.message}`).toJSON());
+        }
+      };
+      this.write(this.codec.encode(Array.isArray(message) ? message.map(fix) : fix(message)));
+    }
+  }
+
+  close(reason: string): void {
+    this.shutdown(reason);
+  }
+
+  report(error: Error): void {
+    this.events.onReport(error);
+  }
+
+  // ---- outgoing ---------------------------------------------------------------------------------
+
+  /** See `RpcPeer.sendRequest`. `from` is the incoming call whose handler makes it (through its context). */
+  request(method: string, params: Params | undefined, options: CallOptions, from?: Call): Promise<unknown> {
+    if (this.closeReason !== undefined) return Promise.reject(this.closedError(method));
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    let payload: Payload;
+    let id: RequestId;
+    try {
+      this.checkPendingLimit(method, 1);
+      checkCall(method, params);
+      id = this.newId();
+      payload = this.codec.encode(buildCall(this.versionKey, method, params, id));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const result = this.pending.add(id, method, { timeout: options.timeout ?? this.options.timeout, signal: options.signal });
+    this.scheduler.awaitingAnswer(from);
+    try {
+      this.write(payload);
+    } catch (err) {
+      this.pending.reject(id, err);
+    }
+    return result;
+  }
+
+  /** See `RpcPeer.sendNotification`. */
+  notify(method: string, params: Params | undefined): void {
+    if (this.closeReason !== undefined) throw this.closedError(method);
+    checkCall(method, params);
+    this.write(this.codec.encode(buildCall(this.versionKey, method, params)));
+  }
+
+  /** Throws `TooManyPendingRequests` when `count` more would pass `maxPendingRequests`. */
+  checkPendingLimit(method: string, count: number): void {
+    const limit = this.options.maxPendingRequests;
+    if (this.pending.size + count > limit) throw new TooManyPendingRequests(method, limit, this.options.connectionId);
+  }
+
+  /** A fresh request id, never one still pending. */
+  newId(): RequestId {
+    const gen = this.options.idGenerator;
+    if (!gen) return this.nextId++;
+    const id = gen();
+    if (!(typeof id === 'string' || Number.isSafeInteger(id))) {
+      throw new TypeError(`idGenerator returned ${String(id)}: ids must be strings or safe integers`);
+    }
+    if (this.pending.has(id)) throw new TypeError(`idGenerator returned ${String(id)}, which is still pending`);
+    return id;
+  }
+
+  /** Hands one encoded message to the transport, and watches its write buffer. */
+  write(payload: Payload): void {
+    const transport = this.transport;
+    if (!transport.send(payload)) this.congested = true;
+    if (transport.bufferedAmount > this.options.maxWriteBuffer) {
+      this.fail(new Error(`${transport.bufferedAmount} bytes queued, over maxWriteBuffer ${this.options.maxWriteBuffer}`), 'the peer is not reading');
+    }
+  }
+
+  /** The error for a call on a closed connection. */
+  closedError(method: string): ConnectionClosedError {
+    return new ConnectionClosedError(`cannot call "${method}": connection closed (${this.closeReason})${connSuffix(this.options.connectionId)}`);
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------
+
+  /** Resolves `true` once closed and every handler finished; `false` if `timeoutMs` passes first. */
+  join(timeoutMs?: number): Promise<boolean> {
+    const closed = (this.closedPromise ??= this.closeReason !== undefined ? Promise.resolve() : new Promise((resolve) => (this.markClosed = resolve)));
+    const done = closed.then(() => this.scheduler.whenIdle()).then(() => true);
+    if (timeoutMs === undefined) return done;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    return Promise.race([done, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Logs bad input with its reason, tells listeners, and closes. */
+  fail(err: unknown, what: string): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.logger.warn({ err: error }, `${what}; closing the connection`);
+    this.events.onReport(error);
+    this.shutdown(`${what}: ${error.message}`);
+  }
+
+  shutdown(reason: string): void {
+    if (this.closeReason !== undefined) return;
+    this.closeReason = reason;
+    this.logger.debug({ reason }, 'connection closed');
+    this.transport.close();
+    const error = new ConnectionClosedError(`connection closed (${reason})`);
+    this.scheduler.closed(error);
+    if (this.pending.size > 0) this.pending.rejectAll((method) => this.closedError(method));
+    this.markClosed?.();
+    this.events.onClosed(reason);
+  }
+}
+
+/** Rejects calls that cannot be valid before any id is spent. */
+function checkCall(method: string, params: unknown): void {
+  if (typeof method !== 'string') throw new TypeError(`method must be a string, got ${typeof method}`);
+  if (params !== undefined && !isParams(params)) {
+    throw new TypeError(`params of "${method}" must be an array or a plain object`);
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * Runs incoming calls: requests interleaved up to a concurrency limit (or
+ * one at a time), notifications likewise, the rest waiting in arrival order,
+ * and a defined outcome for a flood.
+ *
+ * It never holds back a response. Responses and control messages are
+ * settled by the router as soon as they are decoded; only calls wait here,
+ * and reading is paused only when no answer can be behind the pause (see
+ * {@link Scheduler.submit}). The first design paused reading whenever too
+ * many requests waited, and so also stopped the responses that the running
+ * handlers awaited: a server whose handlers call back their caller
+ * deadlocked under load (spec/protocol/deadlock.spec.ts).
+ *
+ * It owns queues, slots and the table of live calls. It does not decode,
+ * route or find handlers (the router does) and does not touch the transport.
+ */
+import type { ConnectionLogger } from '../logger';
+import { ConnectionClosedError, PeerError, ServerOverloaded, toWireError } from '../errors';
+import type { Call } from './call';
+import { buildError, buildResult, RequestId } from './messages';
+
+/** What the scheduler needs from its connection. */
+export interface SchedulerHost {
+  readonly versionKey: string;
+  readonly logger: ConnectionLogger;
+  /** Request handlers that may run at once (1 = serial, in arrival order). */
+  readonly requestConcurrency: number;
+  /** Notification handlers that may run at once (1 = serial, in arrival order). */
+  readonly notificationConcurrency: number;
+  /** Calls of each kind that may wait for a slot. */
+  readonly maxQueued: number;
+  /** True while the write side is over its mark: new requests wait (their answers would only queue up). */
+  readonly congested: boolean;
+  /** True once the connection is closed: results are dropped. */
+  readonly closed: boolean;
+  /** Own requests awaiting answers from the other side. */
+  readonly pendingCount: number;
+  /** Stops reading (back-pressure); `resumeReading` undoes it. */
+  pauseReading(): void;
+  resumeReading(): void;
+  /** Closes the connection with a logged reason. */
+  close(reason: string): void;
+}
+
+/**
+ * Calls admitted up to `limit` at a time, the rest waiting in FIFO order.
+ * O(1) shift: a flood can queue many.
+ */
+class WorkQueue {
+  active = 0;
+  pumping = false;
+  private items: (Call | undefined)[] = [];
+  private head = 0;
+  constructor(
+    readonly limit: number,
+    /** Requests wait while the write side is congested; notifications produce no output and do not. */
+    readonly gated: boolean,
+  ) {}
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  push(call: Call): void {
+    this.items.push(call);
+  }
+  shift(): Call {
+    const call = this.items[this.head] as Call;
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return call;
+  }
+  /** Empties the queue; returns what was waiting. */
+  drain(): Call[] {
+    const rest = this.items.slice(this.head) as Call[];
+    this.items = [];
+    this.head = 0;
+    return rest;
+  }
+}
+
+/** The call whose handler is running its synchronous part right now (see `currentContext`). */
+let current: Call | undefined;
+
+/**
+ * The call whose handler is executing synchronously at this moment, or
+ * `undefined`. Valid only before the handler's first `await`. @internal
+ */
+export function currentCall(): Call | undefined {
+  return current;
+}
+
+/**
+ * What is logged for a thrown value: the value itself when its message and
+ * stack can be read, else a placeholder (a hostile getter must not throw
+ * from the logger).
+ */
+function safeErr(value: unknown): unknown {
+  try {
+    if (value instanceof Error) void (value.message + String(value.stack));
+    else void String(value);
+    return value;
+  } catch {
+    return 'unprintable thrown value';
+  }
+}
+
+/** Schedules the incoming calls of one connection. */
+export class Scheduler {
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly requests: WorkQueue;
+  private readonly notifications: WorkQueue;
+  private readingPaused = false;
+  /** Handlers that gave up their slot to await an answer from the other side (see {@link Scheduler.awaitingAnswer}). */
+  private suspended = 0;
+  /**
+   * Calls that are queued, or whose handler is still running after its
+   * synchronous part: by request id, else by the call itself. Calls that
+   * finish synchronously (the common case) never enter it.
+   */
+  private readonly live = new Map<RequestId | Call, Call>();
+
+  constructor(private readonly host: SchedulerHost) {
+    this.requests = new WorkQueue(host.requestConcurrency, true);
+    this.notifications = new WorkQueue(host.notificationConcurrency, false);
+  }
+
+  /** Handlers currently running (queued ones excluded). */
+  get runningHandlers(): number {
+    return this.running;
+  }
+
+  /** Calls queued or running asynchronously (for tests and monitoring). */
+  get liveCalls(): number {
+    return this.live.size;
+  }
+
+  /** The live request with this id, if it is queued or running asynchronously (for cancellation). */
+  find(id: RequestId): Call | undefined {
+    const call = this.live.get(id);
+    return call?.kind === 'request' ? call : undefined;
+  }
+
+  /**
+   * Runs `call` now if a slot is free, else queues it. Past `maxQueued`
+   * waiting calls of its kind:
+   * - while this side awaits no answer, reading pauses until half have run:
+   *   the transport's own back-pressure then slows the sender, and no
+   *   response can be behind the pause, because none is expected (a request
+   *   this side sends resumes reading first, see {@link awaitingAnswer});
+   * - while own requests await answers, pausing could hold one back, so a
+   *   request is answered at once with -32005 `ServerOverloaded` without
+   *   running, and a notification (which cannot be answered) closes the
+   *   connection with a logged reason: nothing is dropped silently.
+   */
+  submit(call: Call): void {
+    const q = call.kind === 'request' ? this.requests : this.notifications;
+    if (q.size === 0 && q.active < q.limit && !q.pumping && !(q.gated && this.host.congested)) {
+      this.start(q, call);
+      return;
+    }
+    if (q.size >= this.host.maxQueued) {
+      if (this.host.pendingCount > 0) return this.overflow(q, call);
+      if (!this.readingPaused) {
+        this.readingPaused = true;
+        this.host.logger.debug({ queued: q.size }, 'too many calls waiting; reading paused');
+        this.host.pauseReading();
+      }
+    }
+    q.push(call);
+    this.track(call);
+  }
+
+  private overflow(q: WorkQueue, call: Call): void {
+    const { host } = this;
+    if (call.kind === 'request') {
+      host.logger.debug({ method: call.method, queued: q.size }, 'request queue full; answered -32005');
+      const error = new ServerOverloaded(undefined, `${q.size} requests are waiting for a handler; try again later`);
+      this.answer(call, buildError(host.versionKey, call.id as RequestId | null, error.toJSON()));
+      return;
+    }
+    host.logger.warn({ queued: q.size }, 'notification queue full while own requests await answers; closing the connection');
+    host.close(`more than ${host.maxQueued} notifications queued (maxQueuedMessages) while own requests await answers`);
+  }
+
+  /**
+   * This side is about to await an answer, for the handler of `from` when
+   * the request is made through that call's context.
+   *
+   * A paused read side could hold the answer back, so reading resumes (a
+   * later overflow is then answered with -32005, or closes for notifications).
+   *
+   * A handler that awaits its caller holds no CPU, but it would hold its
+   * slot: when both sides call each other at once, every slot on each side
+   * can be taken by handlers awaiting callbacks that wait, in the other
+   * side's queue, behind requests that wait for a slot. So in interleaved
+   * mode the handler gives its slot to the next queued call. At most
+   * `maxQueued` handlers may be suspended this way, so a peer that never
+   * answers callbacks cannot grow this side without bound. Serial mode
+   * (a limit of 1) keeps its one-at-a-time promise and never yields.
+   */
+  awaitingAnswer(from?: Call): void {
+    if (this.readingPaused) this.resume();
+    if (from === undefined || !from.holdsSlot) return;
+    const q = from.kind === 'request' ? this.requests : this.notifications;
+    if (q.limit === 1 || this.suspended >= this.host.maxQueued) return;
+    from.holdsSlot = false;
+    this.suspended++;
+    q.active--;
+    this.pump(q);
+  }
+
+  /** Starts waiting requests once the write side drained. */
+  drained(): void {
+    this.pump(this.requests);
+  }
+
+  /**
+   * Answers a request now, once: later answers for it (its handler's result)
+   * are dropped. Returns false when it was already answered.
+   */
+  answer(call: Call, message: Record<string, unknown> | undefined): boolean {
+    if (call.answered) return false;
+    call.answered = true;
+    call.reply?.(message, message !== undefined && call.closeAfterResponseRequested);
+    return true;
+  }
+
+  /**
+   * The connection closed: queued calls never run (a closed connection
+   * cannot carry their answers) and running ones see their signal abort.
+   */
+  closed(reason: unknown): void {
+    const dropped = this.requests.drain().length + this.notifications.drain().length;
+    if (dropped > 0) this.host.logger.debug({ dropped }, 'queued calls dropped on close');
+    for (const call of this.live.values()) call.abortSignal(reason);
+    this.live.clear();
+    this.maybeIdle();
+  }
+
+  /** Resolves once no handler is running or queued. */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private track(call: Call): void {
+    if (call.liveKey !== undefined) return;
+    // A peer may reuse an id while the first is live; the second is then tracked by itself.
+    const key = call.kind === 'request' && call.id !== null && call.id !== undefined && !this.live.has(call.id) ? call.id : call;
+    call.liveKey = key;
+    this.live.set(key, call);
+  }
+
+  /**
+   * Runs one handler. Sync results are answered in the same tick (the
+   * common fast path: no promise is created); thenables when they settle.
+   */
+  private start(q: WorkQueue, call: Call): void {
+    q.active++;
+    call.holdsSlot = true;
+    this.running++;
+    const outer = current;
+    current = call;
+    let result: unknown;
+    try {
+      result = call.handler.invoke(call.params, call);
+    } catch (err) {
+      current = outer;
+      this.finish(q, call, false, err);
+      return;
+    }
+    current = outer;
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      if (this.host.closed) call.abortSignal(new ConnectionClosedError('connection closed while the handler ran'));
+      else this.track(call);
+      Promise.resolve(result as PromiseLike<unknown>)
+        .then(
+          (value) => this.finish(q, call, true, value),
+          (err) => this.finish(q, call, false, err),
+        )
+        // finish() is written not to throw; this is the last guard against an unhandled rejection.
+        .then(undefined, (err) => this.host.logger.error({ method: call.method, err: safeErr(err) }, 'internal error after a handler settled'));
+    } else {
+      this.finish(q, call, true, result);
+    }
+  }
+
+  private finish(q: WorkQueue, call: Call, ok: boolean, value: unknown): void {
+    this.running--;
+    if (call.holdsSlot) {
+      call.holdsSlot = false;
+      q.active--;
+    } else this.suspended--;
+    if (call.liveKey !== undefined) {
+      if (this.live.get(call.liveKey) === call) this.live.delete(call.liveKey);
+      call.liveKey = undefined;
+    }
+    const { host } = this;
+    const isRequest = call.kind === 'request';
+    if (!ok) {
+      // A caller learns of its own bad request from the answer; anything else is worth a warning.
+      // A handler stopped by the connection closing is no news either: nobody can receive its answer.
+      const level = (isRequest && value instanceof PeerError) || host.closed ? 'debug' : 'warn';
+      host.logger[level]({ method: call.method, err: safeErr(value) }, isRequest ? 'request handler failed' : 'notification handler failed');
+    }
+    if (isRequest && !call.answered) {
+      const id = call.id as RequestId | null;
+      const message =
+        call.aborted || host.closed ? undefined : ok ? buildResult(host.versionKey, id, value) : buildError(host.versionKey, id, toWireError(value));
+      this.answer(call, message);
+    }
+    this.pump(q);
+    this.maybeIdle();
+  }
+
+  /**
+   * Starts waiting calls while slots are free (and, for requests, while the
+   * write side is not congested). Re-entrant calls from handlers that settle
+   * synchronously return at once: the outer loop goes on, so a long run of
+   * synchronous handlers does not grow the stack.
+   */
+  private pump(q: WorkQueue): void {
+    if (q.pumping) return;
+    q.pumping = true;
+    while (q.active < q.limit && q.size > 0 && !(q.gated && this.host.congested)) this.start(q, q.shift());
+    q.pumping = false;
+    const half = this.host.maxQueued >> 1;
+    if (this.readingPaused && this.requests.size <= half && this.notifications.size <= half) this.resume();
+  }
+
+  private resume(): void {
+    this.readingPaused = false;
+    if (!this.host.closed) this.host.resumeReading();
+  }
+
+  private maybeIdle(): void {
+    if (this.isIdle()) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private isIdle(): boolean {
+    return this.running === 0 && this.requests.size === 0 && this.notifications.size === 0;
+  }
+}
