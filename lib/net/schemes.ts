@@ -66,6 +66,6 @@ export function createStreamServer(
 }
 
 /** Where a stream server listens, as `net.Server.listen` takes it. @internal */
-export function listenTarget(u: RpcUrl, scheme: StreamScheme): net.ListenOptions {
-  return scheme === 'unix' ? { path: u.path } : { host: u.host, port: u.port };
+export function listenTarget(u: RpcUrl, scheme: StreamScheme, backlog: number): net.ListenOptions {
+  return scheme === 'unix' ? { path: u.path, backlog } : { host: u.host, port: u.port, backlog };
 }

@@ -36,6 +36,13 @@ export async function listen(url: string, servicesFactory: ServicesFactory, opti
   if (maxConnections !== undefined && !(Number.isInteger(maxConnections) && maxConnections > 0)) {
     throw new TypeError(`option maxConnections must be a positive integer, got ${String(maxConnections)}`);
   }
+  if (options.backlog !== undefined && !(Number.isInteger(options.backlog) && options.backlog > 0)) {
+    throw new TypeError(`option backlog must be a positive integer, got ${String(options.backlog)}`);
+  }
+  const { keepAlive } = options;
+  if (keepAlive !== undefined && keepAlive !== false && !(Number.isInteger(keepAlive) && keepAlive > 0)) {
+    throw new TypeError(`option keepAlive must be a positive number of ms or false, got ${String(keepAlive)}`);
+  }
   if (options.tls && scheme !== 'tls') throw new TypeError(`listen("${url}"): option tls is only for tls:// URLs`);
   if (scheme === 'tls' && !options.tls) throw new TypeError(`listen("${url}"): a tls:// server needs options.tls with at least key and cert`);
   if (workers !== undefined) {

@@ -19,7 +19,9 @@ import { formatRpcUrl, RpcUrl } from '../net/url';
 import {
   CloseOptions,
   ConnectionInfo,
+  DEFAULT_BACKLOG,
   DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_KEEPALIVE,
   DEFAULT_MAX_CONNECTIONS,
   ListenOptions,
   Server,
@@ -40,6 +42,7 @@ export class SocketServer extends EventEmitter implements Server {
   private readonly log: ConnectionLogger;
   private readonly peerOptions: NetPeerOptions;
   private readonly maxConnections: number;
+  private readonly keepAlive: number | false;
   private closing: Promise<boolean> | undefined;
   private nextId = 0;
   private readonly server: net.Server;
@@ -51,9 +54,10 @@ export class SocketServer extends EventEmitter implements Server {
     options: ListenOptions,
   ) {
     super();
-    const { tls: tlsOptions, maxConnections, workers: _workers, ...peerOptions } = options;
+    const { tls: tlsOptions, maxConnections, workers: _workers, backlog: _backlog, keepAlive, ...peerOptions } = options;
     this.peerOptions = peerOptions;
     this.maxConnections = maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.keepAlive = keepAlive ?? DEFAULT_KEEPALIVE;
     this.log = new ConnectionLogger(options.logger, 'server');
     this.url = formatRpcUrl(u);
     this.server = createStreamServer(scheme, tlsOptions, this.onRaw, (s) => void this.onSocket(s));
@@ -72,7 +76,7 @@ export class SocketServer extends EventEmitter implements Server {
         reject(new ListenError(url, err.code, `cannot listen on ${url}: ${err.message}`, { cause: err }));
       };
       s.server.once('error', onError);
-      s.server.listen(listenTarget(u, scheme), () => {
+      s.server.listen(listenTarget(u, scheme, options.backlog ?? DEFAULT_BACKLOG), () => {
         s.server.off('error', onError);
         resolve();
       });
@@ -111,6 +115,7 @@ export class SocketServer extends EventEmitter implements Server {
     }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+    if (this.keepAlive !== false && socket.remotePort !== undefined) socket.setKeepAlive(true, this.keepAlive);
   };
 
   /** A connection that may carry messages (after the TLS handshake): ask the factory, make the peer. */

@@ -40,6 +40,19 @@ export interface ListenOptions extends NetPeerOptions {
   /** Live connections at most; past it a new connection is closed at once and logged. Default 10000. */
   maxConnections?: number;
   /**
+   * Connections the kernel may queue before they are accepted (capped by
+   * `net.core.somaxconn`). Node's default, 511, overflows under a burst of
+   * thousands of connects, and on Linux an overflow leaves half-open
+   * connections the client has already given up on. Default 4096.
+   */
+  backlog?: number;
+  /**
+   * ms of silence before TCP keepalive probes a connection, so a client
+   * that vanished without a FIN (power loss, a dropped half-open
+   * connection) is noticed and closed; `false` turns it off. Default 60000.
+   */
+  keepAlive?: number | false;
+  /**
    * Serve from this many processes with `node:cluster` (the primary forks
    * `process.argv[1]`, which must call `listen` the same way; see
    * docs/deployment.md). Default: serve in this process.
@@ -91,6 +104,12 @@ export interface Server {
   /** Unsubscribes. */
   off<K extends keyof ServerEvents>(event: K, listener: (...args: ServerEvents[K]) => void): this;
 }
+
+/** The default `backlog` of a server. */
+export const DEFAULT_BACKLOG = 4096;
+
+/** The default `keepAlive` of a server's connections, in ms. */
+export const DEFAULT_KEEPALIVE = 60_000;
 
 /** The default `maxConnections`. */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;

@@ -178,6 +178,10 @@ describe('connect and listen', () => {
     await expect(listen('tcp://127.0.0.1:0', null as never)).rejects.toThrow(/servicesFactory must be a function/);
     await expect(listen('tcp://127.0.0.1:0', () => null, { maxConnections: 0 })).rejects.toThrow(/maxConnections/);
     await expect(listen('tls://127.0.0.1:0', () => null)).rejects.toThrow(/needs options.tls/);
+    await expect(listen('tcp://127.0.0.1:0', () => null, { backlog: 0 })).rejects.toThrow(/option backlog/);
+    await expect(listen('tcp://127.0.0.1:0', () => null, { keepAlive: -5 })).rejects.toThrow(/option keepAlive/);
+    await expect(listen('unix:///tmp/x.sock', () => null, { workers: 2 })).rejects.toThrow(/workers need a tcp/);
+    await expect(listen('tcp://127.0.0.1:0', () => null, { workers: 1.5 })).rejects.toThrow(/option workers/);
     for (const p of [connect('tcp://127.0.0.1:1', null, { protocol: 'xml' as never }), listen('tcp://127.0.0.1:0?protocol=xml', () => null)]) {
       await expect(p).rejects.toBeInstanceOf(TypeError);
     }
