@@ -1,6 +1,6 @@
 /**
  * listen(url, factory, { workers: 2 }) on node:cluster, with a real program
- * (spec/fixtures/net/cluster-app.ts) started as a user would start it: the
+ * (samples/cluster.ts) started as a user would start it: the
  * primary forks it twice, both workers serve one port, a worker that dies
  * is replaced (and that is logged), and SIGTERM → server.close() stops them
  * all. Bounded: every wait has a deadline, and afterAll kills what is left.
@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { connect } from '../../lib';
 import { sleep } from '../helpers/wait';
 
-const app = path.join(__dirname, '../fixtures/net/cluster-app.ts');
+const app = path.join(__dirname, '../../samples/cluster.ts');
 let primary: ChildProcess;
 let stdout = '';
 let stderr = '';
@@ -78,7 +78,7 @@ test('two workers share one port; a dead worker is replaced and logged; SIGTERM 
   // One worker dies unexpectedly: the primary forks a replacement.
   const rpc = await connect(url, null, { timeout: 5000 });
   const victim = Number(await rpc.invokeRequest('pid'));
-  expect(await rpc.invokeRequest('die')).toBe('dying');
+  expect(await rpc.invokeRequest('crash')).toBe('crashing');
   rpc.close();
   let replacement: number | undefined;
   for (const t0 = Date.now(); replacement === undefined && Date.now() - t0 < 30_000; await sleep(50)) {

@@ -18,6 +18,7 @@ import { main as services } from '../../samples/services';
 import { main as stdioWorker } from '../../samples/stdio-worker';
 import { main as transports } from '../../samples/transports';
 import { main as twoWay } from '../../samples/two-way';
+import { main as urls } from '../../samples/urls';
 import { main as vscodeInterop } from '../../samples/vscode-interop';
 import { main as warehouse } from '../../samples/warehouse';
 import { pieces } from '../helpers/chunks';
@@ -211,6 +212,18 @@ test('backend: served with listen, reached with connect, a callback mid-request,
   expect(await backend(log)).toEqual({ who: 'b1', shouted: 'b1: HELLO', clean: true });
   expect(lines[0]).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+ answered b1; shoutBack -> b1: HELLO$/);
 });
+
+test('urls: tcp, bson, unix and tls (mTLS) by URL, and a refused connect', async () => {
+  const { log } = collector();
+  const { answers, refused } = await urls(log);
+  expect(answers).toEqual([
+    expect.stringMatching(/^hello tcp, from tcp:\/\/127\.0\.0\.1:\d+ \(c1, caller: 127\.0\.0\.1\)$/),
+    expect.stringMatching(/^hello bson, from tcp:\/\/127\.0\.0\.1:\d+\?protocol=bson \(c1, caller: 127\.0\.0\.1\) \[BsonRpc\]$/),
+    expect.stringMatching(/^hello unix, from unix:\/\/\/.+\/greeter\.sock\?framing=ndjson \(c1, caller: a local process\)$/),
+    expect.stringMatching(/^hello tls, from tls:\/\/127\.0\.0\.1:\d+ \(c1, caller: alice\)$/),
+  ]);
+  expect(refused).toMatch(/^ENOENT: cannot connect to unix:\/\/\/.+\/nobody-listens\.sock: /);
+}, 30_000);
 
 test('demo: main() tells the whole story', async () => {
   const { lines, log } = collector();
