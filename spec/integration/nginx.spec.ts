@@ -41,7 +41,7 @@ function nginxConfig(dir: string, listenPort: number, backends: number[], loadMo
     '  server {',
     `    listen 127.0.0.1:${listenPort};`,
     '    proxy_pass bsonrpc_backends;',
-    '    proxy_timeout 10m;    # idle bsonrpc connections are normal: do not cut them after 10 min (default)',
+    "    proxy_timeout 1h;     # idle bsonrpc connections are normal (nginx's default cuts them after 10 min)",
     '  }',
     '}',
     '',
