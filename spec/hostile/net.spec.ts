@@ -6,7 +6,7 @@
  * close, and the server keeps serving another client throughout.
  */
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,7 +117,23 @@ test('a client stuck before the end of its TLS handshake does not hold up close(
   }
 }, 30_000);
 
-test('5,000 connections opened and dropped at once: the server keeps serving another client', async () => {
+/**
+ * 5,000, unless this process may not hold ~2 fds per connection (client and
+ * server side are both here): then as many as fit, said in the test name.
+ */
+const STORM = (() => {
+  let limit = Infinity;
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    limit = Number(line?.split(/\s+/)[3]) || Infinity;
+  } catch {
+    // not Linux: assume enough
+  }
+  return Math.min(5000, Math.floor((limit - 1000) / 2));
+})();
+
+test(`${STORM.toLocaleString('en')} connections opened and dropped at once: the server keeps serving another client`, async () => {
+  expect(STORM).toBeGreaterThanOrEqual(1000); // a smaller storm would prove little
   const sink = logSink('warn');
   const s = await start('tcp://127.0.0.1:0', { logger: sink.logger });
   const port = Number(new URL(s.url).port);
@@ -137,7 +153,7 @@ test('5,000 connections opened and dropped at once: the server keeps serving ano
     await within(
       Promise.all(
         Array.from(
-          { length: 5000 },
+          { length: STORM },
           () =>
             new Promise<void>((resolve) => {
               const sock = net.connect(port, '127.0.0.1');
@@ -151,14 +167,14 @@ test('5,000 connections opened and dropped at once: the server keeps serving ano
         ),
       ),
       40_000,
-      'the 5,000 connections',
+      'the storm of connections',
     );
   } finally {
     stop = true;
     await chatter;
   }
-  expect(connected + refused).toBe(5000);
-  expect(connected).toBeGreaterThan(4000); // loopback: nearly all get through
+  expect(connected + refused).toBe(STORM);
+  expect(connected).toBeGreaterThan(STORM * 0.8); // loopback: nearly all get through
   expect(answered).toBeGreaterThan(0); // served during the storm
   // Nearly every dropped connection is gone soon. A few may linger: when the
   // kernel's accept queue overflows (all 5,000 come from this one busy
