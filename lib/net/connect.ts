@@ -71,5 +71,7 @@ export async function connect(url: string, services?: object | null, options: Co
     };
     socket.once('error', onError).once(readyEvent(scheme), onReady).once('close', onClose);
   });
-  return makePeer(socket as net.Socket, services, options, u);
+  // The peer gets peer options only: no key material from options.tls lingers in it.
+  const { tls: _tls, connectTimeout: _timeout, ...peerOptions } = options;
+  return makePeer(socket as net.Socket, services, peerOptions, u);
 }

@@ -106,7 +106,8 @@ export function formatRpcUrl(u: RpcUrl): string {
   if (u.protocol) query.set('protocol', u.protocol);
   if (u.framing) query.set('framing', u.framing);
   const q = query.size ? `?${query.toString()}` : '';
-  if (u.scheme === 'unix') return `unix://${encodeURI(u.path)}${q}`;
+  // Per segment, so a '?' or '#' in a file name cannot turn into a query or fragment.
+  if (u.scheme === 'unix') return `unix://${u.path.split('/').map(encodeURIComponent).join('/')}${q}`;
   const host = u.host.includes(':') ? `[${u.host}]` : u.host;
   const path = u.scheme === 'ws' || u.scheme === 'wss' ? u.path : '';
   return `${u.scheme}://${host}:${u.port}${path}${q}`;

@@ -70,6 +70,8 @@ export class ClusterPrimary extends EventEmitter implements Server {
   private fork(): Promise<void> {
     const worker = cluster.fork({ BSONRPC_CLUSTER_WORKER: '1' });
     this.workers.add(worker);
+    // e.g. a failed send over IPC: reported, never an unhandled 'error'.
+    worker.on('error', (err: Error) => this.report(err, { pid: worker.process.pid }));
     let listening = false;
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (m: unknown) => {

@@ -52,6 +52,13 @@ test('a non-string is a TypeError', () => {
   expect(() => parseRpcUrl(7000 as unknown as string)).toThrow(TypeError);
 });
 
+test('a unix path with ? and # in a file name survives printing and parsing', () => {
+  const u = { scheme: 'unix', host: '', port: undefined, path: '/tmp/odd?name#1.sock', protocol: undefined, framing: undefined } as const;
+  const printed = formatRpcUrl(u);
+  expect(printed).toBe('unix:///tmp/odd%3Fname%231.sock');
+  expect(parseRpcUrl(printed)).toEqual(u);
+});
+
 test.each(['tcp://127.0.0.1:7000', 'tcp://[::1]:7001?protocol=bson', 'unix:///tmp/a%20b.sock?framing=ndjson', 'ws://h:81/rpc', 'tls://h:1'])(
   '%s prints back as itself',
   (url) => {
