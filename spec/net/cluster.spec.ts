@@ -8,7 +8,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
-import { connect } from '../../lib';
+import { connect, listen } from '../../lib';
 import { sleep } from '../helpers/wait';
 
 const app = path.join(__dirname, '../../samples/cluster.ts');
@@ -97,3 +97,23 @@ test('two workers share one port; a dead worker is replaced and logged; SIGTERM 
   expect(code).toBe(0);
   for (const pid of seenWorkers) expect(alive(pid)).toBe(false);
 }, 90_000);
+
+test('a port in use: the workers cannot listen, and the primary says so and exits 1', async () => {
+  const blocker = await listen('tcp://127.0.0.1:0', () => null);
+  try {
+    const p = spawn(process.execPath, ['-r', require.resolve('ts-node/register'), app, blocker.url], {
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', BSONRPC_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    p.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+    const [code] = await once(p, 'exit');
+    clearTimeout(timer);
+    expect(code).toBe(1);
+    expect(err).toContain(`cluster sample: ListenError: cannot listen on ${blocker.url}: worker`);
+    expect(err).toMatch(/exited \(1\) before listening/);
+  } finally {
+    await blocker.close();
+  }
+}, 40_000);
