@@ -251,3 +251,41 @@ export function toWireError(thrown: unknown): { code: number; message: string; d
   }
   return { code: ErrorCodes.ServerError, message: standardMessages[ErrorCodes.ServerError], data: text };
 }
+
+/**
+ * `connect` (or `spawnPeer`) could not open a connection: refused,
+ * unreachable, a failed TLS handshake, or nothing within `connectTimeout`.
+ * The message names the URL; `code` is the system error code when there is
+ * one (`ECONNREFUSED`, `ENOENT`, `ETIMEDOUT`, …) and the original error is
+ * the `cause`.
+ */
+export class ConnectError extends RpcError {
+  constructor(
+    /** The URL (or command) that could not be reached. */
+    readonly url: string,
+    /** The system error code, e.g. `ECONNREFUSED`; `ETIMEDOUT` when `connectTimeout` passed. */
+    readonly code: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * `listen` could not start accepting connections: the address is in use,
+ * not available, or not permitted. The message names the URL; `code` is
+ * the system error code (`EADDRINUSE`, `EACCES`, …).
+ */
+export class ListenError extends RpcError {
+  constructor(
+    /** The URL that could not be listened on. */
+    readonly url: string,
+    /** The system error code, e.g. `EADDRINUSE`. */
+    readonly code: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -4,6 +4,20 @@
  */
 import 'reflect-metadata';
 
+// server: listen by URL, one process or a cluster
+export { listen } from './server/listen';
+export { DEFAULT_MAX_CONNECTIONS, DEFAULT_CLOSE_TIMEOUT } from './server/types';
+export type { Server, ServerEvents, ServicesFactory, ConnectionInfo, ListenOptions, CloseOptions } from './server/types';
+
+// net: connect by URL, stdio peers
+export { connect } from './net/connect';
+export { spawnPeer, stdioPeer } from './net/stdio';
+export { parseRpcUrl, formatRpcUrl } from './net/url';
+export { DEFAULT_CONNECT_TIMEOUT } from './net/options';
+export type { AnyRpc, NetPeerOptions, ConnectOptions } from './net/options';
+export type { SpawnPeerOptions, SpawnedPeer } from './net/stdio';
+export type { RpcUrl, Scheme, WireProtocol, FramingName } from './net/url';
+
 // peer
 export { JsonRpc } from './peer/json-rpc';
 export type { BatchOptions } from './peer/json-rpc';
@@ -55,6 +69,8 @@ export {
   ResponseTimeout,
   TooManyPendingRequests,
   ConnectionClosedError,
+  ConnectError,
+  ListenError,
   PeerError,
   ParseError,
   InvalidRequest,

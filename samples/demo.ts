@@ -1,19 +1,18 @@
 /**
- * `npm start`: a guided tour. One server and two clients on 127.0.0.1
- * exchange requests, notifications, a callback in the middle of a request,
+ * `npm start`: a guided tour. One server (`listen`) and two clients
+ * (`connect`) on 127.0.0.1 exchange requests, notifications, a callback in the middle of a request,
  * a batch, errors, and binary data with dates over BSON-RPC; then
  * everything closes and the process exits.
  *
  * In your own code, import from 'bsonrpc' instead of '../lib'.
  */
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import * as net from 'node:net';
 import { inspect } from 'node:util';
 import {
-  BsonRpc,
+  AnyRpc,
+  connect,
   InvalidParams,
-  JsonRpc,
+  listen,
   notification,
   PeerError,
   request,
@@ -26,7 +25,7 @@ type Print = (line: string) => void;
 const show = (value: unknown): string => inspect(value, { breakLength: Infinity, depth: 4 });
 
 /** The peers the server has open, so it can notify everybody. */
-type Hub = Set<JsonRpc | BsonRpc>;
+type Hub = Set<AnyRpc>;
 
 // #region server
 /** What the server offers. One instance per connection, so it can remember who is calling. */
@@ -119,13 +118,6 @@ class DemoClient {
 }
 // #endregion
 
-/** Listens on an ephemeral port of 127.0.0.1; resolves once it does. */
-async function listen(server: net.Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as net.AddressInfo).port;
-}
-
 /** Runs the tour, printing each step through `print`. */
 export async function main(print: Print = console.log): Promise<void> {
   const started = Date.now();
@@ -134,23 +126,20 @@ export async function main(print: Print = console.log): Promise<void> {
 
   step(1, 'The server listens: JSON-RPC and BSON-RPC, each on its own port');
   const hub: Hub = new Set();
-  const serve = (make: (socket: net.Socket) => JsonRpc | BsonRpc) =>
-    net.createServer((socket) => {
-      const peer = make(socket);
-      hub.add(peer);
-      peer.on('close', () => hub.delete(peer));
-    });
   // #region servers
-  const jsonServer = serve((socket) => new JsonRpc(socket, new DemoServer(hub, print)));
-  const bsonServer = serve((socket) => new BsonRpc(socket, new DemoServer(hub, print)));
+  // Port 0: any free port. The factory makes one DemoServer per connection.
+  const jsonServer = await listen('tcp://127.0.0.1:0', () => new DemoServer(hub, print));
+  const bsonServer = await listen('tcp://127.0.0.1:0?protocol=bson', () => new DemoServer(hub, print));
+  for (const server of [jsonServer, bsonServer]) {
+    server.on('connection', (peer) => hub.add(peer));
+    server.on('disconnect', (peer) => hub.delete(peer));
+  }
   // #endregion
-  const jsonPort = await listen(jsonServer);
-  const bsonPort = await listen(bsonServer);
-  print(`    JSON-RPC on 127.0.0.1:${jsonPort} (RFC 7464 framing), BSON-RPC on 127.0.0.1:${bsonPort}`);
+  print(`    JSON-RPC on ${jsonServer.url} (RFC 7464 framing), BSON-RPC on ${bsonServer.url}`);
 
   step(2, 'alice connects with JsonRpc and calls through a typed proxy');
   // #region alice
-  const alice = new JsonRpc(net.connect(jsonPort, '127.0.0.1'), new DemoClient('alice', print), { timeout: 5000 });
+  const alice = await connect(jsonServer.url, new DemoClient('alice', print), { protocol: 'json', timeout: 5000 });
   const server = alice.getPeerProxy<DemoServer>();
   print(`    alice → hello('alice')                   ⇒ ${show(await server.hello('alice'))}`);
   print(`    alice → swapper('Hello World!')          ⇒ ${show(await server.swapper('Hello World!'))}`);
@@ -188,9 +177,9 @@ export async function main(print: Print = console.log): Promise<void> {
   }
   // #endregion
 
-  step(6, 'bob connects with BsonRpc: a Buffer and a Date travel as themselves');
+  step(6, 'bob connects to the BSON-RPC port: a Buffer and a Date travel as themselves');
   // #region bob
-  const bob = new BsonRpc(net.connect(bsonPort, '127.0.0.1'), new DemoClient('bob', print), { timeout: 5000 });
+  const bob = await connect(bsonServer.url, new DemoClient('bob', print), { timeout: 5000 }); // the URL says bson
   const bsonServerProxy = bob.getPeerProxy<DemoServer>();
   await bsonServerProxy.hello('bob');
   const stamped = await bsonServerProxy.stamp(Buffer.from('hello'), new Date('2024-01-02T03:04:05Z'));
@@ -210,8 +199,8 @@ export async function main(print: Print = console.log): Promise<void> {
   alice.close();
   bob.close();
   const finished = await Promise.all([alice.join(2000), bob.join(2000)]);
+  await Promise.all([jsonServer.close({ timeout: 2000 }), bsonServer.close({ timeout: 2000 })]);
   // #endregion
-  await Promise.all([jsonServer, bsonServer].map((s) => new Promise((resolve) => s.close(resolve))));
   print(`    clients joined: ${finished.every(Boolean)}, server connections left: ${hub.size}`);
   print(`\nDone in ${Date.now() - started} ms. Next: samples/*.ts and docs/getting-started.md`);
 }

@@ -1,14 +1,12 @@
 /**
  * Pyro's warehouse example, ported: one `Warehouse` object serves every
- * connection at once (each connection is `new JsonRpc(socket, warehouse)`
- * over the same instance), so what one visitor stores, the next can take.
- * Chris, Henry and Sue connect together and visit in turn.
+ * connection at once (`listen`'s factory returns the same instance for
+ * each), so what one visitor stores, the next can take. Chris, Henry and
+ * Sue each `connect` by URL and visit in turn.
  *
  * Run it alone with `npx ts-node samples/warehouse.ts`.
  */
-import * as net from 'node:net';
-import { once } from 'node:events';
-import { InvalidParams, JsonRpc, PeerError, PeerProxy, request, serviceClass } from '../lib';
+import { connect, InvalidParams, JsonRpc, listen, PeerError, PeerProxy, request, Server, serviceClass } from '../lib';
 
 type Log = (line: string) => void;
 
@@ -39,24 +37,28 @@ class Warehouse {
   }
 }
 
-/** One Warehouse for everybody: every connection serves the same object. */
-function startServer(warehouse: Warehouse): net.Server {
-  return net.createServer((socket) => new JsonRpc(socket, warehouse)).listen(0, '127.0.0.1');
+/** One Warehouse for everybody: the factory hands every connection the same object. */
+function startServer(warehouse: Warehouse): Promise<Server> {
+  return listen('tcp://127.0.0.1:0', () => warehouse); // port 0: any free port; server.url says which
 }
 // #endregion
 
 /** A visitor with their own connection to the warehouse. */
 class Person {
-  private readonly rpc: JsonRpc;
-  private readonly warehouse: PeerProxy<Warehouse>;
-
-  constructor(
+  private constructor(
     readonly name: string,
-    port: number,
+    private readonly rpc: JsonRpc,
+    private readonly warehouse: PeerProxy<Warehouse>,
     private readonly log: Log,
-  ) {
-    this.rpc = new JsonRpc(net.connect(port, '127.0.0.1'), null, { timeout: 5000 });
-    this.warehouse = this.rpc.getPeerProxy<Warehouse>();
+  ) {}
+
+  /** Connects to the warehouse at `url` (e.g. `tcp://127.0.0.1:7000`). */
+  static async enter(name: string, url: string, log: Log): Promise<Person> {
+    // #region connect
+    const rpc = await connect(url, null, { protocol: 'json', timeout: 5000 });
+    const warehouse = rpc.getPeerProxy<Warehouse>();
+    // #endregion
+    return new Person(name, rpc, warehouse, log);
   }
 
   /** Stores one thing and takes another, as Pyro's visitors do. */
@@ -98,10 +100,8 @@ export async function main(log: Log = console.log): Promise<WarehouseResult> {
     serverLog.push(line);
     log(`  [warehouse] ${line}`);
   });
-  const tcpServer = startServer(warehouse);
-  await once(tcpServer, 'listening');
-  const { port } = tcpServer.address() as net.AddressInfo;
-  const people = ['Chris', 'Henry', 'Sue'].map((name) => new Person(name, port, log));
+  const server = await startServer(warehouse);
+  const people = await Promise.all(['Chris', 'Henry', 'Sue'].map((name) => Person.enter(name, server.url, log)));
   const [chris, henry, sue] = people;
   try {
     // #region visits
@@ -116,7 +116,7 @@ export async function main(log: Log = console.log): Promise<WarehouseResult> {
     return { seenBy, serverLog };
   } finally {
     await Promise.all(people.map((p) => p.close()));
-    await new Promise((resolve) => tcpServer.close(resolve));
+    await server.close();
   }
 }
 

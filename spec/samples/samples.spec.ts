@@ -11,11 +11,14 @@ import { main as demo } from '../../samples/demo';
 import { main as errors } from '../../samples/errors';
 import { main as fileMonitor } from '../../samples/file-monitor';
 import { main as framings, printable, uint32Framing } from '../../samples/framings';
+import { main as backend } from '../../samples/backend';
 import { main as full } from '../../samples/full';
 import { main as minimal } from '../../samples/minimal';
 import { main as services } from '../../samples/services';
+import { main as stdioWorker } from '../../samples/stdio-worker';
 import { main as transports } from '../../samples/transports';
 import { main as twoWay } from '../../samples/two-way';
+import { main as urls } from '../../samples/urls';
 import { main as vscodeInterop } from '../../samples/vscode-interop';
 import { main as warehouse } from '../../samples/warehouse';
 import { pieces } from '../helpers/chunks';
@@ -191,6 +194,35 @@ test('transports: unix socket, child stdio and in-memory pair', async () => {
   expect(answers[1]).toMatch(/^over stdio \(from pid \d+\)$/);
   expect(answers[1]).not.toContain(`pid ${process.pid})`);
   expect(answers[2]).toBe(`in memory (from pid ${process.pid})`);
+}, 30_000);
+
+test('stdio-worker: the parent drives a worker child over its stdio; the worker reports progress and exits', async () => {
+  const { lines, log } = collector();
+  const r = await stdioWorker(log);
+  expect(r.who).toMatch(/^worker pid \d+$/);
+  expect(r.who).not.toBe(`worker pid ${process.pid}`);
+  expect(r.sum).toBe(30);
+  expect(r.progress).toEqual(['1/4', '2/4', '3/4', '4/4']);
+  expect(r.exitCode).toBe(0);
+  expect(lines).toContain('worker exited with code 0');
+}, 30_000);
+
+test('backend: served with listen, reached with connect, a callback mid-request, a graceful close', async () => {
+  const { lines, log } = collector();
+  expect(await backend(log)).toEqual({ who: 'b1', shouted: 'b1: HELLO', clean: true });
+  expect(lines[0]).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+ answered b1; shoutBack -> b1: HELLO$/);
+});
+
+test('urls: tcp, bson, unix and tls (mTLS) by URL, and a refused connect', async () => {
+  const { log } = collector();
+  const { answers, refused } = await urls(log);
+  expect(answers).toEqual([
+    expect.stringMatching(/^hello tcp, from tcp:\/\/127\.0\.0\.1:\d+ \(c1, caller: 127\.0\.0\.1\)$/),
+    expect.stringMatching(/^hello bson, from tcp:\/\/127\.0\.0\.1:\d+\?protocol=bson \(c1, caller: 127\.0\.0\.1\) \[BsonRpc\]$/),
+    expect.stringMatching(/^hello unix, from unix:\/\/\/.+\/greeter\.sock\?framing=ndjson \(c1, caller: a local process\)$/),
+    expect.stringMatching(/^hello tls, from tls:\/\/127\.0\.0\.1:\d+ \(c1, caller: alice\)$/),
+  ]);
+  expect(refused).toMatch(/^ENOENT: cannot connect to unix:\/\/\/.+\/nobody-listens\.sock: /);
 }, 30_000);
 
 test('demo: main() tells the whole story', async () => {

@@ -1,0 +1,57 @@
+/**
+ * `listen(url, servicesFactory, options?)`: checks the URL and options,
+ * then starts a one-process {@link SocketServer}, or, with `workers`, a
+ * cluster primary that forks workers which each start one.
+ */
+import { resolveProtocol } from '../net/options';
+import { unsupportedScheme } from '../net/schemes';
+import { parseRpcUrl } from '../net/url';
+import { ClusterPrimary, isClusterWorker, serveAsWorker } from './cluster';
+import { SocketServer } from './server';
+import type { ListenOptions, Server, ServicesFactory } from './types';
+
+/**
+ * Listens on `url` and serves each connection with the service object
+ * `servicesFactory` returns for it. Resolves once connections are accepted,
+ * to a {@link Server} whose `url` has the real port filled in.
+ *
+ * ```ts
+ * const server = await listen('tcp://127.0.0.1:0', (info) => new ServerServices());
+ * ```
+ *
+ * Rejects with a `TypeError` for a bad URL or option, and with
+ * `ListenError` (naming the URL) when the address is in use or not
+ * available. With `workers: n` the calling process becomes a cluster
+ * primary that forks `process.argv[1]` n times: the program must call
+ * `listen` the same way in every process (see docs/deployment.md).
+ */
+export async function listen(url: string, servicesFactory: ServicesFactory, options: ListenOptions = {}): Promise<Server> {
+  const u = parseRpcUrl(url);
+  const scheme = unsupportedScheme(u, 'listen', url);
+  resolveProtocol(options, u);
+  if (typeof servicesFactory !== 'function') {
+    throw new TypeError(`listen("${url}"): servicesFactory must be a function (info) => services; wrap a shared object as () => obj`);
+  }
+  const { maxConnections, workers } = options;
+  if (maxConnections !== undefined && !(Number.isInteger(maxConnections) && maxConnections > 0)) {
+    throw new TypeError(`option maxConnections must be a positive integer, got ${String(maxConnections)}`);
+  }
+  if (options.backlog !== undefined && !(Number.isInteger(options.backlog) && options.backlog > 0)) {
+    throw new TypeError(`option backlog must be a positive integer, got ${String(options.backlog)}`);
+  }
+  const { keepAlive } = options;
+  if (keepAlive !== undefined && keepAlive !== false && !(Number.isInteger(keepAlive) && keepAlive > 0)) {
+    throw new TypeError(`option keepAlive must be a positive number of ms or false, got ${String(keepAlive)}`);
+  }
+  if (options.tls && scheme !== 'tls') throw new TypeError(`listen("${url}"): option tls is only for tls:// URLs`);
+  if (scheme === 'tls' && !options.tls) throw new TypeError(`listen("${url}"): a tls:// server needs options.tls with at least key and cert`);
+  if (workers !== undefined) {
+    if (!(Number.isInteger(workers) && workers > 0)) throw new TypeError(`option workers must be a positive integer, got ${String(workers)}`);
+    if (scheme === 'unix') throw new TypeError(`listen("${url}"): workers need a tcp:// or tls:// URL (cluster shares ports, not unix sockets)`);
+    if (!isClusterWorker()) return ClusterPrimary.start(url, workers, options);
+    const server = await SocketServer.start(u, scheme, servicesFactory, options);
+    serveAsWorker(server);
+    return server;
+  }
+  return SocketServer.start(u, scheme, servicesFactory, options);
+}

@@ -1,0 +1,198 @@
+/**
+ * The server of one process: accepts tcp, tls or unix connections, wraps
+ * each in a peer through the public constructors (as a user's
+ * `net.createServer(socket => new JsonRpc(socket, ...))` would), tracks
+ * the live peers, refuses connections past `maxConnections`, and shuts
+ * down gracefully.
+ *
+ * Owns the listening socket and every accepted socket; does not own the
+ * service objects the factory returns (nothing is disposed on close).
+ */
+import { EventEmitter } from 'node:events';
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
+import { ListenError } from '../errors';
+import { ConnectionLogger } from '../logger';
+import { AnyRpc, makePeer, NetPeerOptions } from '../net/options';
+import { createStreamServer, listenTarget, StreamScheme } from '../net/schemes';
+import { formatRpcUrl, RpcUrl } from '../net/url';
+import {
+  CloseOptions,
+  ConnectionInfo,
+  DEFAULT_BACKLOG,
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_KEEPALIVE,
+  DEFAULT_MAX_CONNECTIONS,
+  ListenOptions,
+  Server,
+  ServicesFactory,
+} from './types';
+
+/** How often close() looks whether a connection's handlers are done (the peer has no idle event; join() waits for close). */
+const DRAIN_POLL_MS = 10;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The one-process {@link Server}. Made by `listen`. @internal */
+export class SocketServer extends EventEmitter implements Server {
+  url: string;
+  private readonly peers = new Set<AnyRpc>();
+  /** Every accepted socket, wrapped or not yet (TLS handshake, async factory): close() ends them all. */
+  private readonly sockets = new Set<net.Socket>();
+  private readonly log: ConnectionLogger;
+  private readonly peerOptions: NetPeerOptions;
+  private readonly maxConnections: number;
+  private readonly keepAlive: number | false;
+  private closing: Promise<boolean> | undefined;
+  private nextId = 0;
+  private readonly server: net.Server;
+
+  private constructor(
+    private readonly u: RpcUrl,
+    scheme: StreamScheme,
+    private readonly factory: ServicesFactory,
+    options: ListenOptions,
+  ) {
+    super();
+    const { tls: tlsOptions, maxConnections, workers: _workers, backlog: _backlog, keepAlive, ...peerOptions } = options;
+    this.peerOptions = peerOptions;
+    this.maxConnections = maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.keepAlive = keepAlive ?? DEFAULT_KEEPALIVE;
+    this.log = new ConnectionLogger(options.logger, 'server');
+    this.url = formatRpcUrl(u);
+    this.server = createStreamServer(scheme, tlsOptions, this.onRaw, (s) => void this.onSocket(s));
+    this.server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) =>
+      // A certificate that fails verification shows as "socket hang up"; authorizationError says why.
+      this.report(err, { remoteAddress: socket.remoteAddress, authorizationError: socket.authorizationError?.message }, 'TLS handshake refused'),
+    );
+  }
+
+  /** Listens on `u`; resolves once it accepts connections, rejects with `ListenError`. @internal */
+  static async start(u: RpcUrl, scheme: StreamScheme, factory: ServicesFactory, options: ListenOptions): Promise<SocketServer> {
+    const s = new SocketServer(u, scheme, factory, options);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        const url = formatRpcUrl(u);
+        reject(new ListenError(url, err.code, `cannot listen on ${url}: ${err.message}`, { cause: err }));
+      };
+      s.server.once('error', onError);
+      s.server.listen(listenTarget(u, scheme, options.backlog ?? DEFAULT_BACKLOG), () => {
+        s.server.off('error', onError);
+        resolve();
+      });
+    });
+    // Errors after listening (rare: e.g. EMFILE on accept) do not stop the server.
+    s.server.on('error', (err) => s.report(err, {}, 'server socket error'));
+    const address = s.server.address();
+    if (address && typeof address === 'object') s.url = formatRpcUrl({ ...u, port: address.port });
+    s.log.info({ url: s.url }, 'listening');
+    return s;
+  }
+
+  get connections(): ReadonlySet<AnyRpc> {
+    return this.peers;
+  }
+
+  get listening(): boolean {
+    return this.closing === undefined;
+  }
+
+  close(options: CloseOptions = {}): Promise<boolean> {
+    return (this.closing ??= this.shutdown(options.timeout ?? DEFAULT_CLOSE_TIMEOUT));
+  }
+
+  /** Every accepted TCP socket, before any handshake: counts it against maxConnections. */
+  private readonly onRaw = (socket: net.Socket): void => {
+    if (this.closing || this.sockets.size >= this.maxConnections) {
+      if (!this.closing) {
+        this.log.warn(
+          { remoteAddress: socket.remoteAddress, maxConnections: this.maxConnections },
+          'connection refused: maxConnections reached',
+        );
+      }
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    if (this.keepAlive !== false && socket.remotePort !== undefined) socket.setKeepAlive(true, this.keepAlive);
+  };
+
+  /** A connection that may carry messages (after the TLS handshake): ask the factory, make the peer. */
+  private async onSocket(socket: net.Socket): Promise<void> {
+    if (socket.destroyed || this.closing) return void socket.destroy();
+    const connectionId = `c${++this.nextId}`;
+    const info = connectionInfo(socket, this.url, connectionId);
+    // Until the peer listens, a reset must not be an unhandled 'error'.
+    const early = (err: Error): void => this.log.debug({ connection: connectionId, err }, 'socket error before the peer started');
+    socket.on('error', early);
+    let peer: AnyRpc;
+    try {
+      const services = await this.factory(info);
+      if (socket.destroyed || this.closing) return void socket.destroy();
+      peer = makePeer(socket, services, {
+        ...this.peerOptions,
+        connectionId,
+        clientInfo: this.peerOptions.clientInfo ?? info,
+      }, this.u);
+    } catch (err) {
+      socket.destroy();
+      this.report(err as Error, { connection: connectionId, remoteAddress: info.remoteAddress }, 'connection refused: the services factory failed');
+      return;
+    } finally {
+      socket.off('error', early);
+    }
+    this.peers.add(peer);
+    // Lines about one connection go through its own child logger ({ connectionId }).
+    if (this.log.isLevelEnabled('debug')) peer.logger.debug({ remoteAddress: info.remoteAddress, url: this.url }, 'connection');
+    peer.on('close', (reason) => {
+      this.peers.delete(peer);
+      if (this.log.isLevelEnabled('debug')) peer.logger.debug({ reason }, 'disconnect');
+      this.emit('disconnect', peer, info);
+    });
+    this.emit('connection', peer, info);
+  }
+
+  private async shutdown(timeout: number): Promise<boolean> {
+    const deadline = Date.now() + timeout;
+    // Stops accepting now; the callback runs once every accepted socket is gone.
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const drained = await Promise.all([...this.peers].map((peer) => drain(peer, deadline)));
+    for (const socket of this.sockets) socket.destroy(); // handshakes and factories still in progress
+    await stopped;
+    const ok = drained.every(Boolean);
+    this.log.info({ url: this.url, handlersFinished: ok }, 'closed');
+    return ok;
+  }
+
+  /** Logs, and emits `'error'` only when someone listens: a bad client must not crash the server. */
+  private report(err: Error, context: object, msg: string): void {
+    this.log.warn({ ...context, err }, msg);
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+}
+
+/** Waits (up to `deadline`) for `peer`'s running handlers, then closes it; true when none was cut off. */
+async function drain(peer: AnyRpc, deadline: number): Promise<boolean> {
+  while (!peer.isClosed && peer.stats().runningHandlers > 0 && Date.now() < deadline) {
+    await sleep(Math.min(DRAIN_POLL_MS, Math.max(1, deadline - Date.now())));
+  }
+  const finished = peer.isClosed || peer.stats().runningHandlers === 0;
+  peer.close();
+  // Handlers cut off by the close may still settle (their signal aborted); they did not finish in time.
+  return (await peer.join(Math.max(1, deadline - Date.now()))) && finished;
+}
+
+/** The info a factory gets; TLS fields only on a TLS socket. */
+function connectionInfo(socket: net.Socket, url: string, connectionId: string): ConnectionInfo {
+  const info: ConnectionInfo = { url, connectionId, remoteAddress: socket.remoteAddress ?? '' };
+  if (socket.remotePort !== undefined) info.remotePort = socket.remotePort;
+  const tlsSocket = socket as tls.TLSSocket;
+  if (typeof tlsSocket.getPeerCertificate === 'function') {
+    const cert = tlsSocket.getPeerCertificate();
+    info.peerCertificate = cert;
+    if (cert && cert.subject) info.subject = cert.subject;
+    info.authorized = tlsSocket.authorized;
+  }
+  return info;
+}
