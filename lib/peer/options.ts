@@ -1,7 +1,7 @@
 /**
  * Options of a peer, with their defaults in one place.
  */
-import type { Logger } from 'pino';
+import type { RpcLogger as Logger } from '../logger';
 import type { Framing } from '../framing/framing';
 import type { RequestId } from '../protocol/messages';
 

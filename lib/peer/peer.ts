@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
+import type { RpcLogger as Logger } from '../logger';
 import type { MessageCodec } from '../codec/codec';
 import { ConnectionClosedError, EncodingError, InternalError, TooManyPendingRequests, connSuffix } from '../errors';
 import type { FrameDecoder, Framing } from '../framing/framing';
