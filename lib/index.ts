@@ -28,6 +28,11 @@ export type {
 export { serviceClass, request, notification, rpcRequest, rpcNotification } from './service/decorators';
 export type { HandlerDecorator, HandlerDecoratorFactory } from './service/decorators';
 export type { HandlerOptions } from './service/registry';
+export { defineService } from './service/define';
+export type { DefineServiceOptions, DefinedService, HandlerDefinition } from './service/define';
+
+// logging
+export type { RpcLogger, RpcLogFn } from './logger';
 
 // protocol
 export type { RequestId, Params, WireError } from './protocol/messages';
