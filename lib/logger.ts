@@ -146,7 +146,8 @@ function withBindings(base: RpcLogger, bindings: Record<string, unknown>): RpcLo
 /**
  * One connection's logger: `base.child({ connectionId })`, made on the first
  * line written. Its level methods check the level first, so a line that
- * would not be written costs a comparison and never loads pino. @internal
+ * would not be written costs a comparison and never loads pino. Internal:
+ * not exported from the package.
  */
 export class ConnectionLogger {
   private made: RpcLogger | undefined;
