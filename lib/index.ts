@@ -27,7 +27,7 @@ export type {
 // service
 export { serviceClass, request, notification, rpcRequest, rpcNotification } from './service/decorators';
 export type { HandlerDecorator, HandlerDecoratorFactory } from './service/decorators';
-export type { HandlerOptions } from './service/registry';
+export type { HandlerKind, HandlerOptions } from './service/registry';
 export { defineService } from './service/define';
 export type { DefineServiceOptions, DefinedService, HandlerDefinition } from './service/define';
 

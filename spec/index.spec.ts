@@ -59,6 +59,7 @@ export type TypeExports = [
   lib.HandlerDecorator,
   lib.HandlerDecoratorFactory,
   lib.HandlerDefinition,
+  lib.HandlerKind,
   lib.HandlerOptions,
   lib.JsonCodecOverride,
   lib.JsonRpcOptions,
