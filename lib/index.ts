@@ -12,7 +12,7 @@ export { RpcPeer } from './peer/peer';
 export type { PeerEvents } from './peer/peer';
 export { RpcContext } from './peer/context';
 export { BatchBuilder } from './peer/batch';
-export type { BatchProxy } from './peer/batch';
+export type { BatchMethod, BatchParams, BatchProxy } from './peer/batch';
 export type { Caller, CallOptions, ProxyOptions, PeerProxy, RequestProxy, NotificationProxy } from './peer/proxy';
 export { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_LIMITS } from './peer/options';
 export type {

@@ -46,6 +46,8 @@ test('the runtime export list of lib/index.ts', () => {
 /** Type-only exports: removing or renaming one fails `tsc --noEmit` here. */
 export type TypeExports = [
   lib.BatchOptions,
+  lib.BatchMethod<object>,
+  lib.BatchParams<object, never>,
   lib.BatchProxy,
   lib.BsonCodecOverride,
   lib.BsonRpcOptions,
