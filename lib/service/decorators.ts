@@ -20,6 +20,7 @@
  * for code without decorators, wraps a function: `request(fn)` (define.ts).
  */
 import { defineHandler, HandlerDefinition } from './define';
+import type { defineService } from './define';
 import {
   claimPending,
   HandlerKind,
@@ -43,17 +44,25 @@ export interface HandlerDecorator {
   (value: Function, context: ClassMethodDecoratorContext<any, any>): void;
 }
 
-/** The overloads every method decorator offers. */
-export interface HandlerDecoratorFactory extends HandlerDecorator {
-  /** `@request('wire.name')`, optionally with the parameter names for named params. */
-  (name?: string, options?: Omit<HandlerOptions, 'name'>): HandlerDecorator;
-  /** `@request({ name?, params? })`. */
-  (options: HandlerOptions): HandlerDecorator;
+/**
+ * The overloads every method decorator offers, in the order they are tried:
+ * bare use under either standard, the function form for
+ * {@link defineService}, then the called forms.
+ */
+export interface HandlerDecoratorFactory {
+  /** Bare use, legacy decorators: `@request method() {}` exposes `method` under its own name. */
+  (target: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor): void;
+  /** Bare use, TC39 standard decorators. */
+  (value: Function, context: ClassMethodDecoratorContext<any, any>): void;
   /**
    * Without decorators: marks a function as this kind of handler for
    * {@link defineService}, e.g. `log: notification((msg) => …)`.
    */
   <F extends (...args: any[]) => unknown>(handler: F, options?: HandlerOptions): HandlerDefinition<F>;
+  /** `@request('wire.name')`, optionally with the parameter names for named params. */
+  (name?: string, options?: Omit<HandlerOptions, 'name'>): HandlerDecorator;
+  /** `@request({ name?, params? })`. */
+  (options: HandlerOptions): HandlerDecorator;
 }
 
 /** True for the second argument of a standard decorator call. */

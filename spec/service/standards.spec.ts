@@ -6,6 +6,7 @@
  * in-memory pair: names, arity, defaults, rest and named params must all
  * survive.
  */
+import * as path from 'node:path';
 import * as ts from 'typescript';
 import { createDuplexPair, InvalidParams, JsonRpc, MethodNotFound } from '../../lib';
 import { load, STANDARDS } from '../helpers/compile';
@@ -146,4 +147,66 @@ describe('mistakes caught when the class is defined (or first served)', () => {
   test('standard: the same handler is accepted (no design types), and fails only when called', () => {
     expect(define('standard', '@rpcRequest greet(name: string) { return name; }')).not.toThrow();
   });
+});
+
+describe('without decorator metadata (a compiler or runtime with no Symbol.metadata)', () => {
+  test('standard decorators still register, through @serviceClass, and calls work', async () => {
+    const holder = Symbol as unknown as { metadata?: symbol };
+    const saved = holder.metadata;
+    delete holder.metadata;
+    let Calc: any;
+    try {
+      ({ Calc } = load(SERVICE, { target: ts.ScriptTarget.ES2022 }));
+    } finally {
+      holder.metadata = saved;
+    }
+    const [x, y] = createDuplexPair();
+    const server = new JsonRpc(x, new Calc());
+    const client = new JsonRpc(y);
+    expect(await client.sendRequest('math.pow', { base: 3 })).toBe(9);
+    expect(await client.invokeRequest('sum', 1, 2, 3)).toBe(6);
+    client.close();
+    expect(await server.join(1000)).toBe(true);
+  });
+});
+
+describe('type-checking a service under each standard (tsc, not only transpiling)', () => {
+  // Every decorator form, so each overload is checked against what tsc passes.
+  const typed = `
+    import { notification, request, rpcNotification, rpcRequest, RpcContext, serviceClass } from 'bsonrpc';
+    @serviceClass
+    export class Forms {
+      @request bare(a: number) { return a; }
+      @request() empty(a: number) { return a; }
+      @request('x.named') named(a: number) { return a; }
+      @request('x.opts', { params: ['a'] }) opts(a: number) { return a; }
+      @request({ name: 'x.obj' }) obj(a: number) { return a; }
+      @notification note(_m: string) {}
+      @rpcRequest async ctx(rpc: RpcContext, a: number) { return [rpc.method, a]; }
+      @rpcNotification('x.ctxNote') ctxNote(_rpc: RpcContext) {}
+    }`;
+
+  test.each(Object.keys(STANDARDS) as (keyof typeof STANDARDS)[])('%s: no diagnostics', (standard) => {
+    const root = path.resolve(__dirname, '../..');
+    const file = path.join(root, 'spec', '__typed_service__.ts'); // never written: served from memory below
+    const options: ts.CompilerOptions = {
+      ...STANDARDS[standard],
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.Node16,
+      moduleResolution: ts.ModuleResolutionKind.Node16,
+      strict: true,
+      noEmit: true,
+      types: ['node'],
+      paths: { bsonrpc: ['./lib/index.ts'] },
+      baseUrl: root,
+    };
+    const host = ts.createCompilerHost(options);
+    const readFile = host.readFile.bind(host);
+    host.readFile = (f) => (f === file ? typed : readFile(f));
+    const fileExists = host.fileExists.bind(host);
+    host.fileExists = (f) => f === file || fileExists(f);
+    const program = ts.createProgram([file], options, host);
+    const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file);
+    expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
+  }, 60_000);
 });
