@@ -1,5 +1,6 @@
 /**
- * How a pino logger is accepted, defaulted and made per connection.
+ * How a logger (pino, or anything with pino-style level methods) is
+ * accepted, checked, defaulted and made per connection.
  *
  * The default writes to stderr, never stdout: stdio may be the transport,
  * and a log line on stdout would corrupt the stream.
@@ -11,6 +12,7 @@
  * memory per process (measured: `node -e "require('pino')"` 47.8 MiB RSS
  * against 39.4 MiB for bare node, Node 20).
  */
+
 /**
  * One log method, in pino's calling convention: an object of fields first,
  * then the message. console's, bunyan's and winston's methods fit it.

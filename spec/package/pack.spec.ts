@@ -115,7 +115,14 @@ beforeAll(() => {
   fs.mkdirSync(runtime);
   writeJson(path.join(runtime, 'package.json'), { name: 'runtime-only', version: '1.0.0', private: true });
   npm(['install', ...NPM_FLAGS, tarball], runtime);
-  report.push(`runtime-only install (bsonrpc and its dependencies): node_modules ${kib(sizeOf(path.join(runtime, 'node_modules')))}`);
+  const modules = path.join(runtime, 'node_modules');
+  let du = '';
+  try {
+    du = `, du -sh: ${execFileSync('du', ['-sh', modules], { encoding: 'utf8' }).split('\t')[0]}`;
+  } catch {
+    // no du on this machine: the byte count alone
+  }
+  report.push(`runtime-only install (bsonrpc and its dependencies): node_modules ${kib(sizeOf(modules))} of files${du}`);
 
   consumers = path.join(tmp, 'consumers');
   fs.mkdirSync(consumers);

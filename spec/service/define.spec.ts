@@ -81,6 +81,14 @@ describe('defineService without lists: every function is exposed', () => {
       logAsRequest: 'MethodNotFound',
       tooMany: 'InvalidParams: "add" expects at most 2 argument(s), got 3',
     });
+    // The result types a proxy: definitions unwrap to their functions, the context is dropped.
+    const typed = p.b.getPeerProxy<typeof service>();
+    const sum: number = await typed.add(1, 2);
+    const who: unknown = await typed.whoAmI();
+    expect([sum, who]).toEqual([3, 'server side']);
+    // @ts-expect-error add takes numbers (never called)
+    const wrong = () => typed.add('1', 2);
+    expect(typeof wrong).toBe('function');
     p.b.sendNotification('log', ['hello']);
     await p.b.invokeRequest('add', 0, 0);
     expect(service.notes).toEqual(['hello']);
