@@ -193,6 +193,17 @@ test('plain ES module JavaScript with defineService, no build step', async () =>
   report.push('js: node server.mjs + client.mjs: ok');
 }, 60_000);
 
+test('CommonJS JavaScript: require() and defineService', () => {
+  const script = `
+    const { createDuplexPair, defineService, JsonRpc } = require('bsonrpc');
+    const [a, b] = createDuplexPair();
+    new JsonRpc(a, defineService({ add: (x, y) => x + y }));
+    const client = new JsonRpc(b);
+    client.getPeerProxy().add(2, 3).then((sum) => { console.log(sum); client.close(); });`;
+  expect(execFileSync(process.execPath, ['-e', script], { cwd: consumers, encoding: 'utf8' })).toBe('5\n');
+  report.push('cjs js: require() + defineService: ok');
+});
+
 test('import and require give the same classes; internal modules are not importable', () => {
   const dir = path.join(consumers, 'js');
   fs.mkdirSync(dir, { recursive: true });
