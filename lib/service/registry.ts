@@ -79,7 +79,8 @@ export function registerHandler(
     );
   }
   if (withContext) checkContextParam(proto, propertyKey, className, kind);
-  table.set(wireName, { wireName, propertyKey, kind, withContext, shape: shapeOf(fn, withContext, options.params) });
+  const where = `${className}.${String(propertyKey)}`;
+  table.set(wireName, { wireName, propertyKey, kind, withContext, shape: shapeOf(fn, withContext, options.params, where) });
 }
 
 /** Declared types that an `RpcContext` can never be. */
@@ -105,9 +106,17 @@ function checkContextParam(proto: object, propertyKey: string | symbol, classNam
   }
 }
 
-function shapeOf(fn: Function, withContext: boolean, explicit?: string[]): ParamShape {
+function shapeOf(fn: Function, withContext: boolean, explicit: string[] | undefined, where: string): ParamShape {
   const read = readParamShape(fn);
   const skip = withContext ? 1 : 0;
+  const declared = Math.max(0, read.names.length - skip);
+  // A list of another length would silently change the handler's arity.
+  if (explicit && explicit.length !== declared) {
+    throw new TypeError(
+      `${where}: the params option lists ${explicit.length} name(s), but the method declares ${declared} parameter(s)` +
+        `${withContext ? ' after the RpcContext' : ''}${read.rest ? ' before its rest parameter' : ''}; list one name for each`,
+    );
+  }
   const names = explicit ? [...explicit] : read.names.slice(skip);
   return { names, required: Math.max(0, Math.min(read.required - skip, names.length)), rest: read.rest };
 }

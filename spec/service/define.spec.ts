@@ -148,3 +148,13 @@ describe('defineService with lists: only the listed functions are exposed', () =
     expect(define).toThrow(message);
   });
 });
+
+test('a params list of the wrong length is refused when the service is defined', () => {
+  expect(() => defineService({ f: request((a: number, b: number) => a + b, { params: ['a'] }) })).toThrow(
+    /Service\.f: the params option lists 1 name\(s\), but the method declares 2 parameter\(s\); list one name for each/,
+  );
+  expect(() => defineService({ g: rpcRequest((_rpc: RpcContext, a: number) => a, { params: ['a', 'b'] }) })).toThrow(
+    /declares 1 parameter\(s\) after the RpcContext/,
+  );
+  expect(() => defineService({ h: request((a: number, ...more: number[]) => a + more.length, { params: ['first'] }) })).not.toThrow();
+});
