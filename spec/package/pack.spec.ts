@@ -13,7 +13,9 @@
  * Plus what must not work: deep imports of internal modules. One npm
  * install serves the three projects (they sit side by side under one
  * node_modules), a second holds bsonrpc alone, to measure a runtime-only
- * install. Both use npm's one cache, offline first.
+ * install. Both use npm's one cache, offline first. The consumers' tools
+ * are pinned: the repository's own typescript, ts-node and @types/node, and
+ * tsx 4.23.15 (not a dependency of this repository: only consumers use it).
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -128,7 +130,7 @@ beforeAll(() => {
   fs.mkdirSync(consumers);
   writeJson(path.join(consumers, 'package.json'), { name: 'consumers', version: '1.0.0', private: true });
   npm(
-    ['install', ...NPM_FLAGS, tarball, `typescript@${versionOf('typescript')}`, `ts-node@${versionOf('ts-node')}`, 'tsx@4', `@types/node@${versionOf('@types/node')}`],
+    ['install', ...NPM_FLAGS, tarball, `typescript@${versionOf('typescript')}`, `ts-node@${versionOf('ts-node')}`, 'tsx@4.23.15', `@types/node@${versionOf('@types/node')}`],
     consumers,
   );
 }, 300_000);
