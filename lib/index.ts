@@ -26,7 +26,7 @@ export { RpcPeer } from './peer/peer';
 export type { PeerEvents } from './peer/peer';
 export { RpcContext, currentContext } from './peer/context';
 export { BatchBuilder } from './peer/batch';
-export type { BatchProxy } from './peer/batch';
+export type { BatchMethod, BatchParams, BatchProxy } from './peer/batch';
 export type { Caller, CallOptions, ProxyOptions, PeerProxy, RequestProxy, NotificationProxy } from './peer/proxy';
 export { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_LIMITS } from './peer/options';
 export type {
@@ -41,7 +41,12 @@ export type {
 // service
 export { serviceClass, request, notification, rpcRequest, rpcNotification } from './service/decorators';
 export type { HandlerDecorator, HandlerDecoratorFactory } from './service/decorators';
-export type { HandlerOptions } from './service/registry';
+export type { HandlerKind, HandlerOptions } from './service/registry';
+export { defineService } from './service/define';
+export type { DefineServiceOptions, DefinedService, HandlerDefinition } from './service/define';
+
+// logging
+export type { RpcLogger, RpcLogFn } from './logger';
 
 // protocol
 export type { RequestId, Params, WireError } from './protocol/messages';

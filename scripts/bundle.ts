@@ -27,14 +27,28 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { joinSourceMaps, Placed } from './sourcemap';
 
 /** File name of the bundle in the output directory; package.json's `main` points at it. */
 export const BUNDLE_FILE = 'bsonrpc.js';
+
+/** File name of the ES module entry beside the bundle; package.json's `exports` `import` condition points at it. */
+export const ESM_FILE = 'bsonrpc.mjs';
 
 /** A bundle and the modules (ids relative to the tree, POSIX separators) it holds, in load-table order. */
 export interface Bundle {
   source: string;
   modules: string[];
+  /** Where each module's body starts in `source` (0-based line), for the source map. */
+  placed: Placed[];
+}
+
+/** What {@link writeBundle} writes besides the bundle. */
+export interface WriteOptions {
+  /** Also write `bsonrpc.js.map`, joined from the modules' own maps. */
+  sourceMap?: boolean;
+  /** Also write the ES module entry `bsonrpc.mjs` and its types `bsonrpc.d.mts`. */
+  esm?: boolean;
 }
 
 const RELATIVE_REQUIRE = /(?<![\w$.])require\((["'])(\.{1,2}(?:\/[^"'\\]*)?)\1\)/g;
@@ -86,10 +100,17 @@ export function bundleModules(dir: string, entry = 'index.js'): Bundle {
       }),
     );
   }
-  const table = bodies.map((body, n) => `/* ${ids[n]} */ function (exports, module) {\n${body.trimEnd()}\n}`).join(',\n');
-  const source = `"use strict";
+  const entries = bodies.map((body, n) => `/* ${ids[n]} */ function (exports, module) {\n${body.trimEnd()}\n}`);
+  const head = `"use strict";
 // ${ids.length} CommonJS modules in one file, made by scripts/bundle.ts: Node's loader costs memory per file.
-const __bsonrpcModules = [\n${table}\n];
+const __bsonrpcModules = [\n`;
+  const placed: Placed[] = [];
+  let line = lineCount(head);
+  entries.forEach((entry, n) => {
+    placed.push({ id: ids[n], line: line + 1 }); // the body starts below the function's opening line
+    line += lineCount(entry) + 1; // joined by ",\n"
+  });
+  const source = `${head}${entries.join(',\n')}\n];
 const __bsonrpcCache = new Array(__bsonrpcModules.length);
 function __bsonrpcLoad(n) {
   let m = __bsonrpcCache[n];
@@ -101,7 +122,30 @@ function __bsonrpcLoad(n) {
 }
 module.exports = __bsonrpcLoad(0);
 `;
-  return { source: asciiOnly(source), modules: ids };
+  return { source: asciiOnly(source), modules: ids, placed };
+}
+
+function lineCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * The ES module entry: the bundle's exports named one by one. Named
+ * explicitly because Node's guess at a CommonJS module's names (its lexer)
+ * cannot see through the bundle, and would offer names that are
+ * `undefined`; and a re-export, not a second build, so that `import` and
+ * `require` share one copy of every class (`instanceof` holds across them).
+ */
+export function esmEntry(names: string[]): string {
+  for (const name of names) if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`bundle: export ${JSON.stringify(name)} is not an identifier`);
+  return `// The ES module entry of bsonrpc, made by scripts/bundle.ts: the CommonJS bundle's exports, by name.
+import bundle from './${BUNDLE_FILE}';
+export const {
+${names.map((n) => `  ${n},`).join('\n')}
+} = bundle;
+`;
 }
 
 function* jsFiles(dir: string): Generator<string> {
@@ -113,22 +157,33 @@ function* jsFiles(dir: string): Generator<string> {
 }
 
 /**
- * Bundles `dir` into `dir/bsonrpc.js` and deletes
+ * Bundles `dir` into `dir/bsonrpc.js` (with its source map and the ES
+ * module entry when asked) and deletes
  * every other .js file there (and the source maps): the modules it took
  * in, so one copy of each ships (with two, an error class from one copy
  * would fail `instanceof` against the same class from the other), and
  * those no import reaches (type-only modules, empty once compiled).
  * Declarations (.d.ts) stay for the types.
  */
-export function writeBundle(dir: string): Bundle {
+export function writeBundle(dir: string, options: WriteOptions = {}): Bundle {
   const bundle = bundleModules(dir);
+  const map = options.sourceMap ? joinSourceMaps(dir, bundle.placed, BUNDLE_FILE) : undefined;
   for (const file of [...jsFiles(dir)]) fs.rmSync(file);
-  fs.writeFileSync(path.join(dir, BUNDLE_FILE), bundle.source);
+  const bundleFile = path.join(dir, BUNDLE_FILE);
+  fs.writeFileSync(bundleFile, map ? `${bundle.source}//# sourceMappingURL=${BUNDLE_FILE}.map\n` : bundle.source);
+  if (map) fs.writeFileSync(`${bundleFile}.map`, JSON.stringify(map));
+  if (options.esm) {
+    // The names come from running the bundle: exactly what require() gives.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const names = Object.keys(require(bundleFile) as object).sort();
+    fs.writeFileSync(path.join(dir, ESM_FILE), esmEntry(names));
+    fs.writeFileSync(path.join(dir, ESM_FILE.replace(/\.mjs$/, '.d.mts')), `export * from './index.js';\n`);
+  }
   return bundle;
 }
 
 if (require.main === module) {
   const dir = path.resolve(process.argv[2] ?? 'dist');
-  const { modules } = writeBundle(dir);
+  const { modules } = writeBundle(dir, { sourceMap: true, esm: true });
   process.stdout.write(`bundled ${modules.length} modules into ${path.relative(process.cwd(), path.join(dir, BUNDLE_FILE))}\n`);
 }

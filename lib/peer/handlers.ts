@@ -1,5 +1,5 @@
 /**
- * The bridge from the service layer to the dispatcher: finds a decorated
+ * The bridge from the service layer to the router: finds a decorated
  * handler by wire name and binds it to its service object. Only the
  * decorated table is consulted, so nothing else on the object is reachable.
  */

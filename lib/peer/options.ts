@@ -1,7 +1,7 @@
 /**
  * Options of a peer, with their defaults in one place.
  */
-import type { Logger } from 'pino';
+import type { RpcLogger as Logger } from '../logger';
 import type { BsonCodecOverride } from '../codec/bson';
 import type { JsonCodecOverride } from '../codec/json';
 import type { Framing } from '../framing/framing';

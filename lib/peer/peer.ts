@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
+import type { RpcLogger as Logger } from '../logger';
 import type { MessageCodec } from '../codec/codec';
 import type { Framing } from '../framing/framing';
 import { ConnectionClosedError } from '../errors';

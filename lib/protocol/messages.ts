@@ -20,7 +20,7 @@ export interface WireError {
   data?: unknown;
 }
 
-/** An incoming value, validated and sorted into what the dispatcher does with it. */
+/** An incoming value, validated and sorted into what the router does with it. */
 export type Incoming =
   | { kind: 'request'; method: string; params: Params | undefined; id: RequestId | null }
   | { kind: 'notification'; method: string; params: Params | undefined }

@@ -12,7 +12,7 @@ import { ParamShape, readParamShape } from './params';
 /** Whether a handler answers (request) or not (notification). */
 export type HandlerKind = 'request' | 'notification';
 
-/** One decorated method, as the dispatcher sees it. */
+/** One decorated method, as the router and scheduler see it. */
 export interface HandlerSpec {
   /** The name callers use on the wire. */
   readonly wireName: string;
@@ -78,17 +78,51 @@ export function registerHandler(
       `duplicate wire name "${wireName}" in ${className}: both ${String(taken.propertyKey)} and ${String(propertyKey)} use it`,
     );
   }
-  table.set(wireName, { wireName, propertyKey, kind, withContext, shape: shapeOf(fn, withContext, options.params) });
+  if (withContext) checkContextParam(proto, propertyKey, className, kind);
+  const where = `${className}.${String(propertyKey)}`;
+  table.set(wireName, { wireName, propertyKey, kind, withContext, shape: shapeOf(fn, withContext, options.params, where) });
 }
 
-function shapeOf(fn: Function, withContext: boolean, explicit?: string[]): ParamShape {
+/** Declared types that an `RpcContext` can never be. */
+const NOT_A_CONTEXT: readonly unknown[] = [String, Number, Boolean, BigInt, Symbol, Array, Date, Function, Uint8Array, Buffer];
+
+/**
+ * Under legacy decorators with `emitDecoratorMetadata`, the declared type of
+ * an `@rpc*` handler's first parameter is known: one that cannot be the
+ * context (`greet(name: string)`) is a mistake that would otherwise show
+ * only when the handler is called. Without the metadata (standard
+ * decorators, plain JavaScript) this check cannot be made.
+ */
+function checkContextParam(proto: object, propertyKey: string | symbol, className: string, kind: HandlerKind): void {
+  const types = Reflect.getMetadata('design:paramtypes', proto, propertyKey) as unknown[] | undefined;
+  const first = Array.isArray(types) ? types[0] : undefined;
+  if (first !== undefined && NOT_A_CONTEXT.includes(first)) {
+    const name = decoratorName(kind, true);
+    throw new TypeError(
+      `${className}.${String(propertyKey)}: an @${name} handler gets an RpcContext as its first argument, ` +
+        `but its first parameter is declared as ${(first as Function).name}; ` +
+        `add \`rpc: RpcContext\` as the first parameter, or use @${name === 'rpcRequest' ? 'request' : 'notification'}`,
+    );
+  }
+}
+
+function shapeOf(fn: Function, withContext: boolean, explicit: string[] | undefined, where: string): ParamShape {
   const read = readParamShape(fn);
   const skip = withContext ? 1 : 0;
+  const declared = Math.max(0, read.names.length - skip);
+  // A list of another length would silently change the handler's arity.
+  if (explicit && explicit.length !== declared) {
+    throw new TypeError(
+      `${where}: the params option lists ${explicit.length} name(s), but the method declares ${declared} parameter(s)` +
+        `${withContext ? ' after the RpcContext' : ''}${read.rest ? ' before its rest parameter' : ''}; list one name for each`,
+    );
+  }
   const names = explicit ? [...explicit] : read.names.slice(skip);
   return { names, required: Math.max(0, Math.min(read.required - skip, names.length)), rest: read.rest };
 }
 
-function decoratorName(kind: HandlerKind, withContext: boolean): string {
+/** The decorator's name for messages: `request`, `rpcNotification`, ... */
+export function decoratorName(kind: HandlerKind, withContext: boolean): string {
   const base = kind === 'request' ? 'request' : 'notification';
   return withContext ? `rpc${base[0].toUpperCase()}${base.slice(1)}` : base;
 }
@@ -106,6 +140,58 @@ export function isServiceInstance(value: unknown): value is object {
   return typeof ctor === 'function' && Reflect.getMetadata(SERVICE, ctor) === true;
 }
 
+/** A handler seen by a standard method decorator, waiting for its class's `@serviceClass`. */
+export interface PendingHandler {
+  propertyKey: string | symbol;
+  fn: unknown;
+  kind: HandlerKind;
+  withContext: boolean;
+  options: HandlerOptions;
+}
+
+const PENDING = Symbol.for('bsonrpc:pendingHandlers');
+/** Records made where the compiler gives no decorator metadata (`Symbol.metadata` unsupported). */
+const orphans: PendingHandler[] = [];
+
+/** Keeps a standard method decorator's handler in its class's metadata until `@serviceClass` claims it. */
+export function recordPending(metadata: object | undefined | null, entry: PendingHandler): void {
+  if (typeof metadata !== 'object' || metadata === null) {
+    orphans.push(entry);
+    return;
+  }
+  // Own property only: a subclass's metadata object inherits its parent's.
+  if (!Object.prototype.hasOwnProperty.call(metadata, PENDING)) {
+    Object.defineProperty(metadata, PENDING, { value: [], configurable: true });
+  }
+  (metadata as Record<symbol, PendingHandler[]>)[PENDING].push(entry);
+}
+
+/** Takes the handlers recorded for the class whose prototype is `proto`. */
+export function claimPending(metadata: object | undefined | null, proto: object): PendingHandler[] {
+  if (typeof metadata === 'object' && metadata !== null && Object.prototype.hasOwnProperty.call(metadata, PENDING)) {
+    return (metadata as Record<symbol, PendingHandler[]>)[PENDING].splice(0);
+  }
+  const mine = orphans.filter((e) => Object.prototype.hasOwnProperty.call(proto, e.propertyKey));
+  for (const e of mine) orphans.splice(orphans.indexOf(e), 1);
+  return mine;
+}
+
+/** Throws when a class in the chain has standard-decorated handlers that no `@serviceClass` registered. */
+function checkUnclaimed(proto: object): void {
+  const ctor = (proto as { constructor?: unknown }).constructor;
+  const metadataKey = (Symbol as { metadata?: symbol }).metadata;
+  if (typeof ctor !== 'function' || !metadataKey || !Object.prototype.hasOwnProperty.call(ctor, metadataKey)) return;
+  const metadata = (ctor as unknown as Record<symbol, unknown>)[metadataKey];
+  if (typeof metadata !== 'object' || metadata === null || !Object.prototype.hasOwnProperty.call(metadata, PENDING)) return;
+  const left = (metadata as Record<symbol, PendingHandler[]>)[PENDING];
+  if (left.length > 0) {
+    throw new TypeError(
+      `${ctor.name || '<anonymous>'} declares handlers (${left.map((e) => String(e.propertyKey)).join(', ')}) but is not marked ` +
+        '@serviceClass: under standard decorators @serviceClass is what registers them; add it to this class',
+    );
+  }
+}
+
 const merged = new WeakMap<object, ReadonlyMap<string, HandlerSpec>>();
 
 /**
@@ -118,7 +204,10 @@ export function handlerTable(service: object): ReadonlyMap<string, HandlerSpec> 
   const cached = merged.get(proto);
   if (cached) return cached;
   const chain: object[] = [];
-  for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) chain.unshift(p);
+  for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    checkUnclaimed(p);
+    chain.unshift(p);
+  }
   const table = new Map<string, HandlerSpec>();
   for (const p of chain) {
     const own = Reflect.getOwnMetadata(HANDLERS, p) as Map<string, HandlerSpec> | undefined;

@@ -78,10 +78,11 @@ export class StreamTransport implements Transport {
   }
 
   /**
-   * {@inheritDoc Transport.send}
-   * Writes made in one tick are corked and leave in one `writev` when the
-   * tick ends: a burst of calls costs one syscall. Throws `EncodingError`
-   * (nothing written) when the framing cannot carry the payload.
+   * Frames and writes one message; `false` when the stream is over its
+   * high-water mark (the receiver's `onDrain` follows). Writes made in one
+   * tick are corked and leave in one `writev` when the tick ends: a burst
+   * of calls costs one syscall. Throws `EncodingError` (nothing written)
+   * when the framing cannot carry the payload.
    */
   send(payload: Payload): boolean {
     const framing = this.framing;

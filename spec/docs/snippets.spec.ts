@@ -159,6 +159,19 @@ describe.each(files.map((f) => [path.relative(root, f), f]))('%s', (_name, file)
     expect(problems).toEqual([]);
   });
 
+  if (path.relative(root, file) === path.join('docs', 'getting-started.md')) {
+    // Getting started promises programs that run as shown: each snippet is
+    // a whole sample file, and spec/package/pack.spec.ts runs those files.
+    test('every snippet is a whole file', () => {
+      const partial = fences
+        .filter((f) => f.snippetOf !== undefined && fs.existsSync(path.resolve(root, f.snippetOf)))
+        .filter((f) => fs.readFileSync(path.resolve(root, f.snippetOf as string), 'utf8').trim() !== f.body.trim())
+        .map((f) => `line ${f.line} (${f.snippetOf})`);
+      expect(partial).toEqual([]);
+      expect(fences.filter((f) => f.snippetOf !== undefined).length).toBeGreaterThanOrEqual(6);
+    });
+  }
+
   test('relative links resolve', () => {
     const broken: string[] = [];
     for (const target of linksOf(prose)) {

@@ -9,7 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as lib from '../../lib';
-import { asciiOnly, BUNDLE_FILE, bundleModules, writeBundle } from '../../scripts/bundle';
+import * as ts from 'typescript';
+import { asciiOnly, BUNDLE_FILE, bundleModules, ESM_FILE, writeBundle } from '../../scripts/bundle';
+import { decodeMappings, encodeMappings } from '../../scripts/sourcemap';
 import { ROOT, transpileFiles, tsFiles } from '../../scripts/transpile';
 import pkg from '../../package.json';
 
@@ -125,6 +127,58 @@ describe('bundleModules on small trees', () => {
   });
 });
 
+describe('the source map and the ES module entry', () => {
+  it('encodes and decodes mappings losslessly', () => {
+    const mappings = 'AAAA,SAAS,CAAC;;AACd,IAAIA,gBAAgB;AAC/B';
+    expect(encodeMappings(decodeMappings(mappings))).toBe(mappings);
+  });
+
+  it('maps a stack frame in the bundle back to its TypeScript line', () => {
+    const compile = (name: string, text: string) => {
+      const out = ts.transpileModule(text, {
+        fileName: `src/${name}.ts`,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: true, inlineSources: true },
+      });
+      const map = JSON.parse(out.sourceMapText as string);
+      map.sources = [`../src/${name}.ts`];
+      return { [`${name}.js`]: out.outputText, [`${name}.js.map`]: JSON.stringify(map) };
+    };
+    const dir = writeTree({
+      ...compile('index', `import { boom } from './b';\nexport const run = (): void => boom();\n`),
+      ...compile('b', `// line 1\nexport function boom(): never {\n  throw new Error('here');\n}\n`),
+    });
+    writeBundle(dir, { sourceMap: true });
+    expect(fs.readdirSync(dir).sort()).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.map`]);
+    const stack = execFileSync(
+      process.execPath,
+      ['--enable-source-maps', '-e', `try { require('./${BUNDLE_FILE}').run(); } catch (e) { process.stdout.write(e.stack); }`],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(stack).toMatch(/src\/b\.ts:3:9/);
+    expect(stack).toMatch(/src\/index\.ts:2:/);
+    const map = JSON.parse(fs.readFileSync(path.join(dir, `${BUNDLE_FILE}.map`), 'utf8'));
+    expect(map.sourcesContent[map.sources.indexOf('../src/b.ts')]).toContain("throw new Error('here')");
+  });
+
+  it('writes an ES module entry that names every export, none of them undefined, sharing classes with require()', () => {
+    const dir = writeTree({ 'index.js': `class A {} exports.A = A; exports.n = 1; exports.f = () => 2;` });
+    writeBundle(dir, { esm: true });
+    const got = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import * as m from './${ESM_FILE}'; import { createRequire } from 'node:module';
+         const cjs = createRequire(import.meta.url)('./${BUNDLE_FILE}');
+         process.stdout.write(JSON.stringify({ names: Object.keys(m), undef: Object.values(m).filter((v) => v === undefined).length, same: m.A === cjs.A }));`,
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(JSON.parse(got)).toEqual({ names: ['A', 'f', 'n'], undef: 0, same: true });
+    expect(fs.readFileSync(path.join(dir, 'bsonrpc.d.mts'), 'utf8')).toBe(`export * from './index.js';\n`);
+  });
+});
+
 describe('lib/ as the bundle the package ships', () => {
   // Under node_modules/.cache so that the bundle's own require('bson') and
   // require('reflect-metadata') resolve, as in an installed package.
@@ -134,13 +188,26 @@ describe('lib/ as the bundle the package ships', () => {
   beforeAll(() => {
     transpileFiles(tsFiles(path.join(ROOT, 'lib')), out);
     bundleFile = path.join(out, 'lib', BUNDLE_FILE);
-    writeBundle(path.join(out, 'lib'));
+    writeBundle(path.join(out, 'lib'), { esm: true });
   });
   afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
   it('is what package.json points at', () => {
     expect(pkg.main).toBe(`dist/${BUNDLE_FILE}`);
     expect(pkg.scripts.build).toContain('scripts/bundle.ts dist');
+    expect(pkg.exports['.']).toEqual({
+      import: { types: './dist/bsonrpc.d.mts', default: `./dist/${ESM_FILE}` },
+      require: { types: './dist/index.d.ts', default: `./dist/${BUNDLE_FILE}` },
+    });
+  });
+
+  it('its ES module entry exports exactly what lib/index.ts exports, none undefined', () => {
+    const got = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `import * as m from ${JSON.stringify(path.join(out, 'lib', ESM_FILE))}; process.stdout.write(JSON.stringify(Object.entries(m).map(([k, v]) => [k, typeof v])));`],
+      { cwd: out, encoding: 'utf8' },
+    );
+    expect(Object.fromEntries(JSON.parse(got))).toEqual(Object.fromEntries(Object.keys(lib).map((k) => [k, typeof (lib as Record<string, unknown>)[k]])));
   });
 
   it('exports every name lib/index.ts exports, with the same kinds, from one file of ours', () => {

@@ -34,7 +34,7 @@ describe('logging', () => {
       await server.join(1000);
       expect(loads).toBe(0);
       // Asking for the logger makes it (and so loads pino), with the connection's bindings.
-      expect(server.logger.bindings()).toEqual({ name: 'bsonrpc', connectionId: '' });
+      expect((server.logger as import('pino').Logger).bindings()).toEqual({ name: 'bsonrpc', connectionId: '' });
       expect(loads).toBe(1);
     } finally {
       jest.dontMock('pino');

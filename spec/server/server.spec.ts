@@ -288,7 +288,7 @@ describe('the Server object', () => {
     const a = await dial(server.url);
     const b = await dial(server.url);
     await Promise.all([a.invokeRequest('next'), b.invokeRequest('next')]);
-    for (const peer of server.connections) peer.logger.info('hello from a handler');
+    for (const peer of server.connections) peer.logger.info({}, 'hello from a handler');
     const hellos = sink.lines.filter((l) => l.msg === 'hello from a handler').map((l) => l.connectionId);
     expect(hellos.sort()).toEqual(['c1', 'c2']);
     expect(sink.lines.filter((l) => l.msg === 'connection').map((l) => l.connectionId)).toEqual(['c1', 'c2']);

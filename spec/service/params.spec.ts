@@ -11,6 +11,11 @@ const fn = (source: string): Function => new Function(`return (${source});`)();
 const method = (body: string): Function => fn(`class { ${body} }`).prototype.m;
 
 describe('readParamShape', () => {
+  test('a function without source (bound, native) is refused, saying why', () => {
+    expect(() => readParamShape(Math.max)).toThrow(/cannot read the parameters of max: its source is not available/);
+    expect(() => readParamShape(function f(a: number) { return a; }.bind(null))).toThrow(/bound or native function/);
+  });
+
   test.each([
     // [label, function, names, required, rest]
     ['no parameters', fn('function () {}'), [], 0, false],
@@ -45,6 +50,16 @@ describe('readParamShape', () => {
     ['an arrow function without parens', fn('x => x'), ['x'], 1, false],
     ['an arrow function without parens whose body calls', fn('x => Math.max(1, 2)'), ['x'], 1, false],
     ['an async arrow function without parens', fn('async x => x'), ['x'], 1, false],
+    // Down-levelled forms (TypeScript at ES5, Babel), and plain functions reading `arguments`.
+    ['an ES5 default', fn('function (a, b) {\n  if (b === void 0) { b = { k: [1, 2] }; }\n  return a;\n}'), ['a', 'b'], 1, false],
+    ['an ES5 rest', fn('function (a) { var xs = []; for (var _i = 1; _i < arguments.length; _i++) { xs[_i - 1] = arguments[_i]; } return xs; }'), ['a'], 1, true],
+    ['an ES5 default and rest', fn('function (a, b) { if (b === void 0) { b = 1; } var xs = []; for (var _i = 2; _i < arguments.length; _i++) { xs[_i - 2] = arguments[_i]; } }'), ['a', 'b'], 1, true],
+    ['an ES5 destructured temporary', fn('function (_a, k) { var x = _a.x, y = _a.y; return x; }'), [null, 'k'], 2, false],
+    ['a parameter really named _a', fn('function (_a) { return _a + 1; }'), ['_a'], 1, false],
+    ['a Babel default', fn('function (a) { var b = arguments.length > 1 && arguments[1] !== undefined ? arguments[1] : 2; return a + b; }'), ['a', 'b'], 1, false],
+    ['a Babel rest', fn('function (a) { for (var _len = arguments.length, xs = new Array(_len > 1 ? _len - 1 : 0), _key = 1; _key < _len; _key++) { xs[_key - 1] = arguments[_key]; } }'), ['a'], 1, true],
+    ['an async method split by TypeScript below ES2017', method('m(a_1) { return __awaiter(this, arguments, void 0, function* (a, b = 2) { return a + b; }); }'), ['a', 'b'], 1, false],
+    ['a function reading arguments', fn('function () { return arguments.length; }'), [], 0, true],
   ])('%s', (_label, f, names, required, rest) => {
     expect(readParamShape(f)).toEqual({ names, required, rest });
   });
