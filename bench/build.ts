@@ -9,6 +9,7 @@
  * BENCH_UNBUNDLED=1 keeps lib/ as separate files instead, to measure what
  * the bundle saves.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { bundleModules } from '../scripts/bundle';
@@ -30,5 +31,33 @@ export function build(): number {
     fs.writeFileSync(`${lib}.js`, bundleModules(lib).source);
     fs.rmSync(lib, { recursive: true });
   }
-  return n;
+  const baseline = process.env.BENCH_BASELINE;
+  return baseline ? n + buildBaseline(baseline) : n;
+}
+
+/**
+ * BENCH_BASELINE=<git revision>: lib/ as it was at that revision, bundled
+ * as bench/.build/base-lib.js, and the bsonrpc adapter pointed at it
+ * (adapters/bsonrpc-base.js), so that the rows `base-*` measure the old
+ * library against the new in the same run, interleaved (registry.ts).
+ */
+function buildBaseline(rev: string): number {
+  const src = path.join(BUILD, 'baseline-src');
+  fs.mkdirSync(src, { recursive: true });
+  const tar = execFileSync('git', ['archive', '--format=tar', rev, 'lib'], { cwd: ROOT, maxBuffer: 64 << 20 });
+  execFileSync('tar', ['-x', '-C', src], { input: tar });
+  const files = [...tsFiles(path.join(src, 'lib'))];
+  const out = path.join(BUILD, 'baseline-out');
+  transpileFiles(files, out);
+  // transpileFiles keeps paths relative to ROOT: the output sits under the same relative path.
+  const lib = path.join(out, path.relative(ROOT, path.join(src, 'lib')));
+  fs.writeFileSync(path.join(BUILD, 'base-lib.js'), bundleModules(lib).source);
+  fs.rmSync(src, { recursive: true });
+  fs.rmSync(out, { recursive: true });
+  const adapter = path.join(BUILD, 'bench', 'adapters');
+  const text = fs.readFileSync(path.join(adapter, 'bsonrpc.js'), 'utf8');
+  const pointed = text.replace(/require\("\.\.\/\.\.\/lib"\)/g, 'require("../../base-lib")');
+  if (pointed === text) throw new Error('BENCH_BASELINE: the bsonrpc adapter no longer requires "../../lib"');
+  fs.writeFileSync(path.join(adapter, 'bsonrpc-base.js'), pointed);
+  return files.length;
 }

@@ -20,6 +20,9 @@
  *                                 writev per tick (naive floors; see net-util.ts)
  *   BENCH_NO_SAVE=1 | --no-save   do not write bench/results/<timestamp>.json
  *   BENCH_STRICT=1 | --strict     exit 1 when a goal FAILs (default: report only)
+ *   BENCH_BASELINE=<git rev>      add rows base-rfc7464, base-ndjson, base-bson: lib/ as
+ *                                 it was at that revision, measured in the same run
+ *                                 (before/after of a change; see build.ts)
  */
 import { ADAPTERS, type AdapterEntry } from './registry';
 import { WORKLOADS, type Workload } from './types';

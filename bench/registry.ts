@@ -4,8 +4,8 @@
  */
 import { version } from './host';
 
-/** Role of a row in the goal evaluation. */
-export type Kind = 'bsonrpc' | 'peer' | 'floor';
+/** Role of a row in the goal evaluation ('baseline': an older bsonrpc, for before/after; no goals). */
+export type Kind = 'bsonrpc' | 'peer' | 'floor' | 'baseline';
 
 /** One row: a module under bench/adapters/ plus the variant it is given. */
 export interface AdapterEntry {
@@ -45,7 +45,20 @@ export const ADAPTERS: readonly AdapterEntry[] = [
   peer('birpc', ', ndjson + JSON'),
   { name: 'floor-raw', module: 'raw-floor', kind: 'floor', note: 'raw socket echo, no parsing' },
   { name: 'floor-json', module: 'json-floor', kind: 'floor', note: 'JSON.parse/stringify echo, ndjson' },
+  ...baselineRows(process.env.BENCH_BASELINE),
 ];
+
+/** With BENCH_BASELINE=<revision>: the bsonrpc rows again, built from lib/ at that revision (build.ts). */
+function baselineRows(rev: string | undefined): AdapterEntry[] {
+  if (!rev) return [];
+  return (['rfc7464', 'ndjson', 'bson'] as const).map((variant) => ({
+    name: `base-${variant}`,
+    module: 'bsonrpc-base',
+    variant,
+    kind: 'baseline' as const,
+    note: `bsonrpc at ${rev}, ${variant}`,
+  }));
+}
 
 /** The peer every row is compared with in the ratio table. */
 export const BASELINE = 'vscode-jsonrpc';
