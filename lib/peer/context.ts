@@ -5,7 +5,6 @@
  * with the peer's calling side on top, so a handler's way back to its
  * caller costs no forwarding object.
  */
-import { ConnectionClosedError } from '../errors';
 import { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
 import type { Params, RequestId } from '../protocol/messages';
 import { currentCall } from '../protocol/scheduler';
@@ -32,7 +31,11 @@ export class RpcContext extends Call implements Caller {
     reply: Reply | undefined,
   ) {
     super(kind, method, id, params, handler, reply);
+    this.joinedSignal = undefined;
   }
+
+  /** Made on first read of `signal`. */
+  private joinedSignal: AbortSignal | undefined;
 
   /** Closes the connection right after this request's response is written. */
   closeAfterResponse(): void {
@@ -44,9 +47,10 @@ export class RpcContext extends Call implements Caller {
    * work can stop early. Its `reason` says which.
    */
   override get signal(): AbortSignal {
-    // A call that finished before the close is no longer tracked: a context kept past it learns of the close here.
-    if (this.abortReason === undefined && this.peer.isClosed) this.abortSignal(new ConnectionClosedError('connection closed'));
-    return super.signal;
+    // The call's own signal (cancellation, and close while it runs) joined
+    // with the connection's: a handler that keeps its context past its
+    // return, to clean up when the connection goes, still hears of it.
+    return (this.joinedSignal ??= AbortSignal.any([super.signal, this.peer.signal]));
   }
 
   /** The `clientInfo` option given to the peer. */

@@ -186,4 +186,24 @@ describe('currentContext()', () => {
     expect(await server.join(1000)).toBe(true);
     expect(seen[1]).toBeUndefined();
   });
+
+  test('a signal kept by a handler that already returned still aborts when the connection closes', async () => {
+    let kept: AbortSignal | undefined;
+    @serviceClass
+    class Subscribe {
+      @rpcRequest subscribe(rpc: RpcContext) {
+        kept = rpc.signal;
+        return 'ok';
+      }
+    }
+    const [x, y] = createTransportPair();
+    const server = new JsonRpc(x, new Subscribe(), { logger: logSink().logger });
+    const client = new JsonRpc(y, null, { logger: logSink().logger });
+    expect(await client.invokeRequest('subscribe')).toBe('ok');
+    expect(kept!.aborted).toBe(false);
+    client.close();
+    await until(() => kept!.aborted, 'the kept signal to abort');
+    expect(String(kept!.reason)).toMatch(/connection closed/);
+    expect(await server.join(1000)).toBe(true);
+  });
 });
