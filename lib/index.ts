@@ -23,7 +23,8 @@ export { JsonRpc } from './peer/json-rpc';
 export type { BatchOptions } from './peer/json-rpc';
 export { BsonRpc } from './peer/bson-rpc';
 export { RpcPeer } from './peer/peer';
-export type { PeerEvents } from './peer/peer';
+export type { PeerEvents, Middleware } from './peer/peer';
+export type { Disposable } from './protocol/router';
 export { RpcContext, currentContext } from './peer/context';
 export { BatchBuilder } from './peer/batch';
 export type { BatchMethod, BatchParams, BatchProxy } from './peer/batch';
@@ -84,6 +85,7 @@ export {
   InternalError,
   ServerError,
   ServerOverloaded,
+  RequestCancelled,
   UnspecifiedPeerError,
   ErrorCodes,
 } from './errors';

@@ -99,7 +99,7 @@ export class JsonRpc extends RpcPeer {
     if (timeout) {
       timer = setTimeout(() => {
         const error = new ResponseTimeout(`batch of ${ids.length} (${methods.join(', ')})`, timeout, conn.options.connectionId);
-        for (const id of ids) conn.pending.reject(id, error);
+        for (const id of ids) conn.pending.abandon(id, error);
       }, timeout);
     }
     if (ids.length > 0) conn.scheduler.awaitingAnswer();

@@ -19,6 +19,8 @@ import { ConnectionClosedError } from '../errors';
 import { ConnectionLogger } from '../logger';
 import type { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
 import type { Params, RequestId } from '../protocol/messages';
+import type { Disposable } from '../protocol/router';
+import type { CallMiddleware } from '../protocol/scheduler';
 import { StreamTransport } from '../transport/stream';
 import { isTransport, Transport } from '../transport/transport';
 import type { BatchBuilder, BatchProxy } from './batch';
@@ -27,6 +29,12 @@ import { RpcContext } from './context';
 import { ServiceHandlers } from './handlers';
 import { PeerOptions, resolveOptions } from './options';
 import { CallOptions, Caller, createPeerProxy, PeerProxy, ProxyOptions } from './proxy';
+
+/**
+ * Middleware for {@link RpcPeer.use}: wraps every incoming call's handler.
+ * `next()` resolves to the handler's result (or rejects with what it threw).
+ */
+export type Middleware = (call: RpcContext, next: () => Promise<unknown>) => unknown;
 
 /** The events a peer emits. */
 export interface PeerEvents {
@@ -134,6 +142,29 @@ export abstract class RpcPeer extends EventEmitter implements Caller, Connection
    */
   getPeerProxy<T = any>(options?: ProxyOptions): PeerProxy<T> {
     return createPeerProxy(this, options, (args) => this.argsToParams(args));
+  }
+
+  /**
+   * Adds middleware around every incoming call handled from now on: the
+   * first `use()` is the outermost. `call` is the call's {@link RpcContext}
+   * (`method`, `params` as they came off the wire, `kind`, `clientInfo`,
+   * `signal`); `await next()` runs the inner middleware and the handler and
+   * resolves to the result, which the middleware may return, replace or
+   * throw over. Throwing a `PeerError` answers with it (for example -32001
+   * for an unauthorised caller); anything else thrown answers -32000. A
+   * middleware that never calls `next` answers with what it returns.
+   *
+   * ```ts
+   * rpc.use(async (call, next) => {
+   *   if (call.method.startsWith('admin.') && !isAdmin(call.clientInfo)) throw new PeerError(-32001, 'Unauthorised');
+   *   return next();
+   * });
+   * ```
+   * @returns a {@link Disposable} that removes the middleware.
+   */
+  use(middleware: Middleware): Disposable {
+    const remove = this.connection.scheduler.use(middleware as CallMiddleware);
+    return { dispose: remove };
   }
 
   /** Closes the connection. Pending requests reject with `ConnectionClosedError`. Safe to call twice. */

@@ -14,6 +14,8 @@ import type * as tls from 'node:tls';
 import { ListenError } from '../errors';
 import { ConnectionLogger } from '../logger';
 import { AnyRpc, makePeer, NetPeerOptions } from '../net/options';
+import type { Middleware } from '../peer/peer';
+import type { Disposable } from '../protocol/router';
 import { createStreamServer, listenTarget, StreamScheme } from '../net/schemes';
 import { formatRpcUrl, RpcUrl } from '../net/url';
 import {
@@ -37,6 +39,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class SocketServer extends EventEmitter implements Server {
   url: string;
   private readonly peers = new Set<AnyRpc>();
+  /** Middleware from use(), outermost first, with what each added to each live peer. */
+  private middleware: { fn: Middleware; onPeer: Map<AnyRpc, Disposable> }[] = [];
   /** Every accepted socket, wrapped or not yet (TLS handshake, async factory): close() ends them all. */
   private readonly sockets = new Set<net.Socket>();
   private readonly log: ConnectionLogger;
@@ -143,14 +147,31 @@ export class SocketServer extends EventEmitter implements Server {
       socket.off('error', early);
     }
     this.peers.add(peer);
+    for (const m of this.middleware) m.onPeer.set(peer, peer.use(m.fn));
     // Lines about one connection go through its own child logger ({ connectionId }).
     if (this.log.isLevelEnabled('debug')) peer.logger.debug({ remoteAddress: info.remoteAddress, url: this.url }, 'connection');
     peer.on('close', (reason) => {
       this.peers.delete(peer);
+      for (const m of this.middleware) m.onPeer.delete(peer);
       if (this.log.isLevelEnabled('debug')) peer.logger.debug({ reason }, 'disconnect');
       this.emit('disconnect', peer, info);
     });
     this.emit('connection', peer, info);
+  }
+
+  /** {@inheritDoc Server.use} */
+  use(middleware: Middleware): Disposable {
+    if (typeof middleware !== 'function') throw new TypeError('use() takes a function (call, next) => result');
+    const entry = { fn: middleware, onPeer: new Map<AnyRpc, Disposable>() };
+    for (const peer of this.peers) entry.onPeer.set(peer, peer.use(middleware));
+    this.middleware.push(entry);
+    return {
+      dispose: () => {
+        this.middleware = this.middleware.filter((m) => m !== entry);
+        for (const d of entry.onPeer.values()) d.dispose();
+        entry.onPeer.clear();
+      },
+    };
   }
 
   private async shutdown(timeout: number): Promise<boolean> {

@@ -6,6 +6,8 @@
 import type { Logger } from 'pino';
 import type * as tls from 'node:tls';
 import type { AnyRpc, NetPeerOptions } from '../net/options';
+import type { Middleware } from '../peer/peer';
+import type { Disposable } from '../protocol/router';
 
 /** What a services factory (and, by default, a handler's `clientInfo`) learns about a new connection. */
 export interface ConnectionInfo {
@@ -97,6 +99,13 @@ export interface Server {
    * call gets the same promise).
    */
   close(options?: CloseOptions): Promise<boolean>;
+  /**
+   * Adds middleware to every connection, present and future (see
+   * `RpcPeer.use`): the first added is the outermost. With `workers`, each
+   * worker runs the same program and so adds it itself; the primary has no
+   * connections. Returns a {@link Disposable} that removes it everywhere.
+   */
+  use(middleware: Middleware): Disposable;
   /** Subscribes to a {@link ServerEvents} event. */
   on<K extends keyof ServerEvents>(event: K, listener: (...args: ServerEvents[K]) => void): this;
   /** Subscribes to a {@link ServerEvents} event once. */
