@@ -301,6 +301,7 @@ const pct = (now: number, base: number) => ((now - base) / base) * 100;
 async function drive(): Promise<number> {
   checkFileLimit();
   const t0 = Date.now();
+  // eslint-disable-next-line prefer-const -- the killer below may read it before startServer() resolves: a const would still be in its TDZ
   let server: { child: ChildProcess; port: number } | undefined;
   const killer = setTimeout(() => {
     console.error(`soak: time limit of ${TIME_LIMIT_MS} ms passed; stopping`);
