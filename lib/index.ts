@@ -58,6 +58,8 @@ export type { Transport, TransportReceiver, Payload } from './transport/transpor
 export { StreamTransport } from './transport/stream';
 export type { StreamTransportOptions } from './transport/stream';
 export { createTransportPair } from './transport/memory';
+export { MessagePortTransport } from './transport/message-port';
+export type { MessagePortLike } from './transport/message-port';
 
 // framing
 export type { Framing, FrameDecoder, FrameDecoderOptions } from './framing/framing';
