@@ -24,7 +24,7 @@ import type { CallMiddleware } from '../protocol/scheduler';
 import { StreamTransport } from '../transport/stream';
 import { isTransport, Transport } from '../transport/transport';
 import { BatchBuilder, batchProxy, BatchProxy } from './batch';
-import { Connection, ConnectionEvents } from './connection';
+import { Connection } from './connection';
 import { RpcContext } from './context';
 import { ServiceHandlers } from './handlers';
 import { PeerOptions, resolveOptions } from './options';
@@ -53,7 +53,7 @@ export interface PeerEvents {
 /**
  * Shared implementation of `JsonRpc` and `BsonRpc`. Not constructed directly.
  */
-export abstract class RpcPeer extends EventEmitter implements Caller, ConnectionEvents {
+export abstract class RpcPeer extends EventEmitter implements Caller {
   /** @internal */ readonly connection: Connection;
   /** Created on first use of `signal`: most connections never ask, and close() is then cheaper. */
   private abortController: AbortController | undefined;

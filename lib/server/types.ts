@@ -3,7 +3,7 @@
  * services factory gets per connection, its events, and the `Server`
  * interface both implementations (one process, or a cluster primary) offer.
  */
-import type { Logger } from 'pino';
+import type { RpcLogger as Logger } from '../logger';
 import type * as tls from 'node:tls';
 import type { AnyRpc, NetPeerOptions } from '../net/options';
 import type { Middleware } from '../peer/peer';
