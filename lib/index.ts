@@ -57,6 +57,8 @@ export type { Transport, TransportReceiver, Payload } from './transport/transpor
 export { StreamTransport } from './transport/stream';
 export type { StreamTransportOptions } from './transport/stream';
 export { createTransportPair } from './transport/memory';
+export { WebSocketTransport } from './transport/websocket';
+export type { WebSocketTransportOptions, WebSocketLike } from './transport/websocket';
 
 // framing
 export type { Framing, FrameDecoder, FrameDecoderOptions } from './framing/framing';
