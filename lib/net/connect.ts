@@ -14,7 +14,7 @@ import type { JsonRpc } from '../peer/json-rpc';
 import { AnyRpc, ConnectOptions, DEFAULT_CONNECT_TIMEOUT, makePeer, resolveProtocol } from './options';
 import { checkScheme, openSocket, readyEvent } from './schemes';
 import { parseRpcUrl } from './url';
-import { isWebSocketScheme, openWebSocket, webSocketTransport } from './websocket';
+import { checkPingInterval, isWebSocketScheme, openWebSocket, webSocketTransport } from './websocket';
 
 /**
  * Connects to `url` and resolves to a connected peer serving `services` on
@@ -55,8 +55,14 @@ export async function connect(url: string, services?: object | null, options: Co
   const { tls: _tls, connectTimeout: _timeout, ...peerOptions } = options;
   if (isWebSocketScheme(scheme)) {
     const setup = { binary: protocol === 'bson', maxMessageSize: options.maxMessageSize, pingInterval: options.pingInterval };
+    checkPingInterval(options.pingInterval);
     const ws = await openWebSocket(url, u, setup, timeout, options.tls);
-    return makePeer(webSocketTransport(ws, setup), services, peerOptions, u);
+    try {
+      return makePeer(webSocketTransport(ws, setup), services, peerOptions, u);
+    } catch (err) {
+      ws.terminate(); // a bad peer option must not leave the socket open
+      throw err;
+    }
   }
 
   const socket = openSocket(u, scheme, options.tls);

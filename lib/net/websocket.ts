@@ -34,6 +34,13 @@ function loadWs(): typeof import('ws') {
   return require('ws') as typeof import('ws');
 }
 
+/** Throws the `TypeError` for a `pingInterval` that is not a number of ms ≥ 0. @internal */
+export function checkPingInterval(value: number | undefined): void {
+  if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+    throw new TypeError(`option pingInterval must be a number of ms (0 disables), got ${String(value)}`);
+  }
+}
+
 /** True for ws:// and wss://. @internal */
 export function isWebSocketScheme(scheme: string): scheme is WebSocketScheme {
   return scheme === 'ws' || scheme === 'wss';

@@ -5,6 +5,7 @@
  */
 import { resolveProtocol } from '../net/options';
 import { checkScheme } from '../net/schemes';
+import { checkPingInterval } from '../net/websocket';
 import { parseRpcUrl } from '../net/url';
 import { ClusterPrimary, isClusterWorker, serveAsWorker } from './cluster';
 import { SocketServer } from './server';
@@ -44,6 +45,7 @@ export async function listen(url: string, servicesFactory: ServicesFactory, opti
   if (keepAlive !== undefined && keepAlive !== false && !(Number.isInteger(keepAlive) && keepAlive > 0)) {
     throw new TypeError(`option keepAlive must be a positive number of ms or false, got ${String(keepAlive)}`);
   }
+  checkPingInterval(options.pingInterval);
   const secure = scheme === 'tls' || scheme === 'wss';
   if (options.tls && !secure) throw new TypeError(`listen("${url}"): option tls is only for tls:// and wss:// URLs`);
   if (secure && !options.tls) throw new TypeError(`listen("${url}"): a ${scheme}:// server needs options.tls with at least key and cert`);

@@ -194,6 +194,8 @@ describe('connect and listen', () => {
     await expect(listen('wss://127.0.0.1:0/rpc', () => null)).rejects.toThrow(/needs options.tls/);
     await expect(listen('ws://127.0.0.1:0/rpc', () => null, { tls: {} })).rejects.toThrow(/option tls is only for tls:\/\/ and wss:\/\//);
     await expect(listen('ws://127.0.0.1:0/rpc', () => null, { workers: 2 })).rejects.toThrow(/workers are not yet supported/);
+    await expect(listen('ws://127.0.0.1:0/rpc', () => null, { pingInterval: -1 })).rejects.toThrow(/option pingInterval/);
+    await expect(connect('ws://127.0.0.1:1/rpc', null, { pingInterval: NaN })).rejects.toThrow(/option pingInterval/);
   });
 
   test('a port in use rejects with ListenError naming the URL', async () => {
