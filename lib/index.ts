@@ -60,6 +60,8 @@ export type { StreamTransportOptions } from './transport/stream';
 export { createTransportPair } from './transport/memory';
 export { MessagePortTransport } from './transport/message-port';
 export type { MessagePortLike } from './transport/message-port';
+export { WebSocketTransport } from './transport/websocket';
+export type { WebSocketTransportOptions, WebSocketLike } from './transport/websocket';
 
 // framing
 export type { Framing, FrameDecoder, FrameDecoderOptions } from './framing/framing';

@@ -42,6 +42,7 @@ test('the runtime export list of lib/index.ts', () => {
     'StreamTransport',
     'TooManyPendingRequests',
     'UnspecifiedPeerError',
+    'WebSocketTransport',
     'connect',
     'createDuplexPair',
     'createTransportPair',

@@ -37,8 +37,14 @@ export type ServicesFactory = (info: ConnectionInfo) => object | null | Promise<
 
 /** Options of {@link listen}: every peer option, applied to each connection, plus the server's own. */
 export interface ListenOptions extends NetPeerOptions {
-  /** For `tls://`: Node's `tls.createServer` options (`key`, `cert`, `ca`, `requestCert`, `rejectUnauthorized`, …). */
+  /** For `tls://` and `wss://`: Node's `tls.createServer` options (`key`, `cert`, `ca`, `requestCert`, `rejectUnauthorized`, …). */
   tls?: tls.TlsOptions;
+  /**
+   * For `ws://` and `wss://`: ms between WebSocket pings to each client; a
+   * client whose pong has not come back when the next ping is due is
+   * dropped. 0 disables. Default 30000.
+   */
+  pingInterval?: number;
   /** Live connections at most; past it a new connection is closed at once and logged. Default 10000. */
   maxConnections?: number;
   /**
