@@ -279,8 +279,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     this.closeReason = reason;
     this.logger.debug({ reason }, 'connection closed');
     this.transport.close();
-    const error = new ConnectionClosedError(`connection closed (${reason})`);
-    this.scheduler.closed(error);
+    this.scheduler.closed(() => new ConnectionClosedError(`connection closed (${reason})`));
     if (this.pending.size > 0) this.pending.rejectAll((method) => this.closedError(method));
     this.markClosed?.();
     this.events.onClosed(reason);

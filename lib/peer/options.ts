@@ -107,6 +107,8 @@ export const DEFAULT_LIMITS = {
   maxWriteBuffer: 64 * 1024 * 1024,
 } as const;
 
+const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as (keyof typeof DEFAULT_LIMITS)[];
+
 function positiveInt(o: PeerOptions, name: keyof typeof DEFAULT_LIMITS, allowZero = false): number {
   const value = (o as Record<string, unknown>)[name] ?? DEFAULT_LIMITS[name];
   if (!(Number.isInteger(value) && ((value as number) > 0 || (allowZero && value === 0)))) {
@@ -124,8 +126,9 @@ export function resolveOptions(o: PeerOptions): ResolvedOptions {
   if (nap !== 'omit' && nap !== 'emptyArray' && nap !== 'emptyObject') {
     throw new TypeError(`option noArgumentsPresentation must be 'omit', 'emptyArray' or 'emptyObject', got ${String(nap)}`);
   }
-  const limits = {} as Record<keyof typeof DEFAULT_LIMITS, number>;
-  for (const name of Object.keys(DEFAULT_LIMITS) as (keyof typeof DEFAULT_LIMITS)[]) limits[name] = positiveInt(o, name, name === 'partialFrameTimeout');
+  // Only limits given are checked: a connection made with default options pays for no validation.
+  const limits: Record<keyof typeof DEFAULT_LIMITS, number> = { ...DEFAULT_LIMITS };
+  for (const name of LIMIT_NAMES) if ((o as Record<string, unknown>)[name] !== undefined) limits[name] = positiveInt(o, name, name === 'partialFrameTimeout');
   return {
     ...limits,
     timeout: o.timeout || undefined,

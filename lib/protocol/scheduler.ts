@@ -299,13 +299,18 @@ export class Scheduler {
 
   /**
    * The connection closed: queued calls never run (a closed connection
-   * cannot carry their answers) and running ones see their signal abort.
+   * cannot carry their answers) and running ones see their signal abort
+   * with the error `reason()` makes.
    */
-  closed(reason: unknown): void {
+  closed(reason: () => unknown): void {
     const dropped = this.requests.drain().length + this.notifications.drain().length;
     if (dropped > 0) this.host.logger.debug({ dropped }, 'queued calls dropped on close');
-    for (const call of this.live.values()) call.abortSignal(reason);
-    this.live.clear();
+    // The reason is made only when a live call needs it: an error's stack trace costs more than the rest of a close.
+    if (this.live.size > 0) {
+      const error = reason();
+      for (const call of this.live.values()) call.abortSignal(error);
+      this.live.clear();
+    }
     this.maybeIdle();
   }
 
