@@ -41,7 +41,8 @@ export type {
 // service
 export { serviceClass, request, notification, rpcRequest, rpcNotification } from './service/decorators';
 export type { HandlerDecorator, HandlerDecoratorFactory } from './service/decorators';
-export type { HandlerKind, HandlerOptions } from './service/registry';
+export type { HandlerKind, HandlerOptions, DeclaredError } from './service/registry';
+export type { StandardSchema, StandardSchemaProps, StandardResult, StandardIssue, StandardJsonSchemaConverter } from './service/standard-schema';
 export { defineService } from './service/define';
 export type { DefineServiceOptions, DefinedService, HandlerDefinition } from './service/define';
 

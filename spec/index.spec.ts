@@ -113,6 +113,12 @@ export type TypeExports = [
   lib.SpawnedPeer,
   lib.SpawnPeerOptions,
   lib.WireProtocol,
+  lib.DeclaredError,
+  lib.StandardIssue,
+  lib.StandardJsonSchemaConverter,
+  lib.StandardResult,
+  lib.StandardSchema,
+  lib.StandardSchemaProps,
 ];
 
 test('the error classes form the documented tree, all instanceof RpcError', () => {
