@@ -43,6 +43,8 @@ export { serviceClass, request, notification, rpcRequest, rpcNotification } from
 export type { HandlerDecorator, HandlerDecoratorFactory } from './service/decorators';
 export type { HandlerKind, HandlerOptions, DeclaredError } from './service/registry';
 export type { StandardSchema, StandardSchemaProps, StandardResult, StandardIssue, StandardJsonSchemaConverter } from './service/standard-schema';
+export { openRpcDocument } from './service/openrpc';
+export type { DiscoverOptions, JsonSchema, OpenRpcDocument, OpenRpcMethod, OpenRpcContentDescriptor } from './service/openrpc';
 export { defineService } from './service/define';
 export type { DefineServiceOptions, DefinedService, HandlerDefinition } from './service/define';
 

@@ -6,8 +6,12 @@
  * Validation (service/validate.ts) is compiled here once per handler, at
  * resolve time: a handler with nothing to check gets the plain invoker.
  */
+import { InternalError } from '../errors';
 import type { RpcLogger } from '../logger';
+import type { ReservedHandler } from '../protocol/router';
 import type { ResolvedHandler } from '../protocol/call';
+import { buildError, buildResult, RequestId } from '../protocol/messages';
+import { DiscoverOptions, OpenRpcDocument, openRpcDocument } from '../service/openrpc';
 import { bindParams, handlerTable, HandlerSpec, isServiceInstance } from '../service/registry';
 import { compileValidation, CompiledValidation, FaultLog } from '../service/validate';
 
@@ -75,6 +79,7 @@ function makeInvoke(services: Record<string | symbol, Method>, spec: HandlerSpec
 export class ServiceHandlers {
   private readonly table: ReadonlyMap<string, HandlerSpec> | undefined;
   private readonly resolved = new Map<string, ResolvedHandler | null>();
+  private document: OpenRpcDocument | undefined = undefined;
 
   /** Throws `TypeError` unless `services` is nothing or an instance of a `@serviceClass` class. */
   constructor(private readonly services: object | undefined | null) {
@@ -95,5 +100,24 @@ export class ServiceHandlers {
       : null;
     if (handler || this.resolved.size < MAX_CACHED_MISSES) this.resolved.set(method, handler);
     return handler ?? undefined;
+  }
+
+  /**
+   * The reserved handler of `rpc.discover`: answers a request with the
+   * OpenRPC document of these services, made on first use. A notification
+   * to it gets nothing.
+   */
+  discoverHandler(options: DiscoverOptions, versionKey: string): ReservedHandler {
+    return (kind, _params, id, reply) => {
+      if (kind !== 'request') return reply(undefined);
+      let doc: OpenRpcDocument;
+      try {
+        doc = this.document ??= openRpcDocument(this.services ?? undefined, options);
+      } catch (err) {
+        const detail = err instanceof Error ? err.message : String(err);
+        return reply(buildError(versionKey, id as RequestId | null, new InternalError(undefined, `rpc.discover failed: ${detail}`).toJSON()));
+      }
+      reply(buildResult(versionKey, id as RequestId | null, doc));
+    };
   }
 }
