@@ -26,7 +26,9 @@ class Catalog {
     return [name, ...more];
   }
   @notification({ description: 'Tells the server something happened.' })
-  log(message: string, at: Date) {}
+  log(message: string, at: Date) {
+    return [message, at];
+  }
   @rpcNotification bye(rpc: RpcContext) {
     rpc.abort();
   }
