@@ -6,7 +6,7 @@
  * request behind.
  */
 import { z } from 'zod';
-import { ConnectionClosedError, request, serviceClass, StandardSchema } from '../../lib';
+import { ConnectionClosedError, JsonRpc, notification, request, serviceClass, StandardSchema } from '../../lib';
 import { ServiceHandlers } from '../../lib/peer/handlers';
 import type { Call } from '../../lib/protocol/call';
 import type { PeerKind } from '../helpers/pair';
@@ -67,6 +67,18 @@ class Victim {
   }
   @request({ validate: { p: z.object({ id: z.string() }) } }) shaped(p: Anything) {
     return ++ran && p.id;
+  }
+}
+
+const notes: string[] = [];
+
+@serviceClass
+class Notified {
+  @notification note(text: string) {
+    notes.push(text);
+  }
+  @request echo(text: string) {
+    return text;
   }
 }
 
@@ -155,6 +167,24 @@ describe.each<PeerKind>(['json', 'bson'])('over %s', (kind) => {
     expect(p.a.stats()).toEqual({ pendingRequests: 0, runningHandlers: 0 });
     p.b.close();
     expect(await p.b.join(2000)).toBe(true);
+  });
+
+  test('a notification with a wrong type does not run its handler and is logged; a batch answers each entry', async () => {
+    const p = pair(kind, new Notified());
+    notes.length = 0;
+    p.b.sendNotification('note', [42]);
+    p.b.sendNotification('note', ['kept']);
+    await until(() => p.a.stats().runningHandlers === 0 && notes.length === 1, 'the notes');
+    expect(notes).toEqual(['kept']);
+    expect(p.logs.lines.some((l) => l.level === 40 && l.msg === 'notification handler failed' && l.err?.data?.param === 'text')).toBe(true);
+    if (kind === 'json') {
+      const answers = await (p.b as JsonRpc).batchCall((b) => {
+        b.echo('fine');
+        b.echo(7);
+      });
+      expect(answers).toEqual(['fine', expect.objectContaining({ code: -32602, data: expect.objectContaining({ param: 'text' }) })]);
+    }
+    await p.finish();
   });
 
   test('an interface-typed (Object) param takes anything, null included', async () => {
