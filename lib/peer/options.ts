@@ -33,6 +33,13 @@ export interface PeerOptions {
   logger?: Logger;
   /** Anything; shown to handlers as `rpc.clientInfo`. */
   clientInfo?: unknown;
+  /**
+   * `true` (default): when a call's `timeout` passes or its `signal` aborts,
+   * besides rejecting at once, tell the other side with the notification
+   * `$/cancelRequest { id }` (LSP's form), so its handler can stop. A peer
+   * that does not know it drops it. `false` sends nothing.
+   */
+  sendCancel?: boolean;
   /** Most requests in one JSON-RPC batch; a longer batch is answered with one -32600. Default 1000. */
   maxBatchLength?: number;
   /** Deepest nesting of arrays/objects in one JSON message; deeper is refused before parsing (-32700). Default 128. */
@@ -137,6 +144,7 @@ export function resolveOptions(o: PeerOptions): ResolvedOptions {
     noArgumentsPresentation: nap,
     concurrentRequestHandling: o.concurrentRequestHandling ?? true,
     concurrentNotificationHandling: o.concurrentNotificationHandling ?? false,
+    sendCancel: o.sendCancel ?? true,
     connectionId: o.connectionId ?? '',
     clientInfo: o.clientInfo,
     discover: discover === true ? {} : discover || undefined,
