@@ -42,7 +42,10 @@ export type {
 // service
 export { serviceClass, request, notification, rpcRequest, rpcNotification } from './service/decorators';
 export type { HandlerDecorator, HandlerDecoratorFactory } from './service/decorators';
-export type { HandlerKind, HandlerOptions } from './service/registry';
+export type { HandlerKind, HandlerOptions, DeclaredError } from './service/registry';
+export type { StandardSchema, StandardSchemaProps, StandardResult, StandardIssue, StandardJsonSchemaConverter } from './service/standard-schema';
+export { openRpcDocument } from './service/openrpc';
+export type { DiscoverOptions, JsonSchema, OpenRpcDocument, OpenRpcMethod, OpenRpcContentDescriptor } from './service/openrpc';
 export { defineService } from './service/define';
 export type { DefineServiceOptions, DefinedService, HandlerDefinition } from './service/define';
 

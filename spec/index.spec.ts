@@ -51,6 +51,7 @@ test('the runtime export list of lib/index.ts', () => {
     'formatRpcUrl',
     'listen',
     'notification',
+    'openRpcDocument',
     'parseRpcUrl',
     'request',
     'rpcNotification',
@@ -119,6 +120,17 @@ export type TypeExports = [
   lib.SpawnedPeer,
   lib.SpawnPeerOptions,
   lib.WireProtocol,
+  lib.DeclaredError,
+  lib.DiscoverOptions,
+  lib.JsonSchema,
+  lib.OpenRpcContentDescriptor,
+  lib.OpenRpcDocument,
+  lib.OpenRpcMethod,
+  lib.StandardIssue,
+  lib.StandardJsonSchemaConverter,
+  lib.StandardResult,
+  lib.StandardSchema,
+  lib.StandardSchemaProps,
 ];
 
 test('the error classes form the documented tree, all instanceof RpcError', () => {

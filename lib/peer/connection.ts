@@ -70,6 +70,8 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     this.pending = new PendingRequests(options.connectionId, options.sendCancel ? (id) => this.sendCancel(id) : undefined);
     this.router = new Router(this);
     this.scheduler = new Scheduler(this);
+    // Introspection (docs/introspection.md): only when asked for; otherwise rpc.discover stays -32601.
+    if (options.discover) this.router.reserve('rpc.discover', handlers.discoverHandler(options.discover, this.versionKey));
     transport.start(this);
   }
 

@@ -6,6 +6,7 @@ import type { BsonCodecOverride } from '../codec/bson';
 import type { JsonCodecOverride } from '../codec/json';
 import type { Framing } from '../framing/framing';
 import type { RequestId } from '../protocol/messages';
+import type { DiscoverOptions } from '../service/openrpc';
 
 export type { BsonCodecOverride, JsonCodecOverride };
 
@@ -72,6 +73,12 @@ export interface PeerOptions {
    * to 3 bytes each. Default 64 MiB.
    */
   maxWriteBuffer?: number;
+  /**
+   * Answer `rpc.discover` with an OpenRPC document of the services
+   * (docs/introspection.md); an object sets its title, version and JSON
+   * Schema converter. Default `false`: `rpc.discover` is -32601.
+   */
+  discover?: boolean | DiscoverOptions;
 }
 
 /** Options of a `JsonRpc` peer. */
@@ -89,8 +96,8 @@ export interface BsonRpcOptions extends PeerOptions {
 }
 
 /** Options with every default applied. @internal */
-export type ResolvedOptions = Required<Omit<PeerOptions, 'timeout' | 'idGenerator' | 'logger' | 'clientInfo'>> &
-  Pick<PeerOptions, 'timeout' | 'idGenerator' | 'clientInfo'>;
+export type ResolvedOptions = Required<Omit<PeerOptions, 'timeout' | 'idGenerator' | 'logger' | 'clientInfo' | 'discover'>> &
+  Pick<PeerOptions, 'timeout' | 'idGenerator' | 'clientInfo'> & { discover: DiscoverOptions | undefined };
 
 /** 16 MiB, the default `maxMessageSize`. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
@@ -126,6 +133,10 @@ export function resolveOptions(o: PeerOptions): ResolvedOptions {
   if (nap !== 'omit' && nap !== 'emptyArray' && nap !== 'emptyObject') {
     throw new TypeError(`option noArgumentsPresentation must be 'omit', 'emptyArray' or 'emptyObject', got ${String(nap)}`);
   }
+  const discover = o.discover;
+  if (discover !== undefined && typeof discover !== 'boolean' && (typeof discover !== 'object' || discover === null)) {
+    throw new TypeError(`option discover must be a boolean or an object ({ title?, version?, jsonSchema? }), got ${String(discover)}`);
+  }
   // Only limits given are checked: a connection made with default options pays for no validation.
   const limits: Record<keyof typeof DEFAULT_LIMITS, number> = { ...DEFAULT_LIMITS };
   for (const name of LIMIT_NAMES) if ((o as Record<string, unknown>)[name] !== undefined) limits[name] = positiveInt(o, name, name === 'partialFrameTimeout');
@@ -139,5 +150,6 @@ export function resolveOptions(o: PeerOptions): ResolvedOptions {
     sendCancel: o.sendCancel ?? true,
     connectionId: o.connectionId ?? '',
     clientInfo: o.clientInfo,
+    discover: discover === true ? {} : discover || undefined,
   };
 }

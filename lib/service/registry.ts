@@ -8,6 +8,7 @@
 import 'reflect-metadata';
 import { InvalidParams } from '../errors';
 import { ParamShape, readParamShape } from './params';
+import { isStandardSchema, StandardSchema } from './standard-schema';
 
 /** Whether a handler answers (request) or not (notification). */
 export type HandlerKind = 'request' | 'notification';
@@ -24,6 +25,26 @@ export interface HandlerSpec {
   readonly withContext: boolean;
   /** Parameter names and arity, the context parameter excluded. */
   readonly shape: ParamShape;
+  /**
+   * The declared parameter types (`design:paramtypes`, the context parameter
+   * excluded), when the compiler emitted them: legacy decorators with
+   * `emitDecoratorMetadata` only.
+   */
+  readonly paramTypes: readonly unknown[] | undefined;
+  /** The declared return type (`design:returntype`), when emitted. */
+  readonly returnType: unknown;
+  /** The decorator's options: validators and documentation. */
+  readonly options: Readonly<HandlerOptions>;
+}
+
+/** An error a method declares it may answer with, listed by `rpc.discover`. */
+export interface DeclaredError {
+  /** The JSON-RPC error code. */
+  code: number;
+  /** The error's message. */
+  message: string;
+  /** What `data` holds, if anything. */
+  data?: unknown;
 }
 
 /** Options shared by the four method decorators. */
@@ -35,6 +56,28 @@ export interface HandlerOptions {
    * when they cannot be read from the source (destructuring, minified code).
    */
   params?: string[];
+  /**
+   * Standard Schema validators (zod, valibot, …) by parameter name, run on
+   * the arguments before the handler. A failure answers -32602 naming the
+   * parameter and the issues; the validator's output is what the handler
+   * gets. See docs/validation.md.
+   */
+  validate?: Record<string, StandardSchema>;
+  /** A Standard Schema validator for the result; a failure answers -32603 and is logged. Requests only. */
+  returns?: StandardSchema;
+  /**
+   * Check arguments against their declared types (`design:paramtypes`,
+   * legacy decorators with `emitDecoratorMetadata` only). Default `true`.
+   */
+  checkTypes?: boolean;
+  /** A one-line summary, for `rpc.discover`. */
+  summary?: string;
+  /** A longer description, for `rpc.discover`. */
+  description?: string;
+  /** Marks the method deprecated in `rpc.discover`. */
+  deprecated?: boolean;
+  /** Errors the method may answer with, listed by `rpc.discover`. */
+  errors?: readonly DeclaredError[];
 }
 
 const HANDLERS = Symbol.for('bsonrpc:handlers');
@@ -80,7 +123,37 @@ export function registerHandler(
   }
   if (withContext) checkContextParam(proto, propertyKey, className, kind);
   const where = `${className}.${String(propertyKey)}`;
-  table.set(wireName, { wireName, propertyKey, kind, withContext, shape: shapeOf(fn, withContext, options.params, where) });
+  const shape = shapeOf(fn, withContext, options.params, where);
+  checkValidators(options, shape, kind, where);
+  const types = Reflect.getMetadata('design:paramtypes', proto, propertyKey) as unknown[] | undefined;
+  table.set(wireName, {
+    wireName,
+    propertyKey,
+    kind,
+    withContext,
+    shape,
+    paramTypes: Array.isArray(types) ? types.slice(withContext ? 1 : 0) : undefined,
+    returnType: Reflect.getMetadata('design:returntype', proto, propertyKey) as unknown,
+    options: { ...options },
+  });
+}
+
+/** A validator for a parameter the method does not have, or one that is no validator, would silently check nothing. */
+function checkValidators(options: HandlerOptions, shape: ParamShape, kind: HandlerKind, where: string): void {
+  const { validate, returns } = options;
+  if (validate !== undefined) {
+    if (typeof validate !== 'object' || validate === null) throw new TypeError(`${where}: the validate option takes an object of validators by parameter name`);
+    for (const name of Object.keys(validate)) {
+      if (!shape.names.includes(name)) {
+        throw new TypeError(`${where}: validate names "${name}", which is not a parameter (${shape.names.filter((n) => n !== null).join(', ') || 'none'})`);
+      }
+      if (!isStandardSchema(validate[name])) throw new TypeError(`${where}: validate.${name} is not a Standard Schema validator (zod, valibot, …)`);
+    }
+  }
+  if (returns !== undefined) {
+    if (kind !== 'request') throw new TypeError(`${where}: returns applies to requests; a notification's result is never sent`);
+    if (!isStandardSchema(returns)) throw new TypeError(`${where}: returns is not a Standard Schema validator (zod, valibot, …)`);
+  }
 }
 
 /** Declared types that an `RpcContext` can never be. */

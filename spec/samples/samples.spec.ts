@@ -9,6 +9,7 @@ import { FramingError } from '../../lib';
 import { main as calls } from '../../samples/calls';
 import { main as chat } from '../../samples/chat';
 import { main as demo } from '../../samples/demo';
+import { main as discover } from '../../samples/discover';
 import { main as errors } from '../../samples/errors';
 import { main as fileMonitor } from '../../samples/file-monitor';
 import { main as framings, printable, uint32Framing } from '../../samples/framings';
@@ -20,9 +21,11 @@ import { main as stdioWorker } from '../../samples/stdio-worker';
 import { main as transports } from '../../samples/transports';
 import { main as twoWay } from '../../samples/two-way';
 import { main as urls } from '../../samples/urls';
+import { main as validation } from '../../samples/validation';
 import { main as vscodeInterop } from '../../samples/vscode-interop';
 import { main as warehouse } from '../../samples/warehouse';
 import { pieces } from '../helpers/chunks';
+import { validateOpenRpc } from '../helpers/openrpc';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -277,3 +280,30 @@ test('demo: `npm start` (ts-node samples/demo.ts) exits 0 and prints each step',
   }
   expect(stdout).toMatch(/Done in \d+ ms\./);
 }, 40_000);
+
+test('validation: declared types and zod validators answer -32602 naming the parameter', async () => {
+  const { lines, log } = collector();
+  const results = await validation(log);
+  expect(results).toEqual({
+    'price ["B-1",2]': 5,
+    'price [3,2]': { code: -32602, data: { method: 'price', param: 'sku', expected: 'string', got: 'number', message: '"sku" must be string, got number' } },
+    'register {"email":"ada@example.org","age":36}': { id: 'user:ada@example.org:36' },
+    'register ["ada@example.org",12]': { code: -32602, data: expect.objectContaining({ param: 'age', issues: [{ message: expect.any(String) }] }) },
+    'register ["not-an-email",40]': { code: -32602, data: expect.objectContaining({ param: 'email', issues: [{ message: expect.any(String) }] }) },
+    'daysSince ["2026-11-20"]': 10,
+    'tag ["news"]': '#news',
+    'tag ["News!"]': { code: -32602, data: expect.objectContaining({ param: 'name' }) },
+  });
+  expect(lines).toHaveLength(8);
+});
+
+test('discover: rpc.discover answers a valid OpenRPC document of the Calculator', async () => {
+  const { lines, log } = collector();
+  const doc = await discover(log);
+  expect(validateOpenRpc(doc)).toBe('valid');
+  expect(doc.info).toEqual({ title: 'Calculator', version: '1.0.0' });
+  expect(doc.methods[0]).toMatchObject({ name: 'add', summary: 'Adds two numbers', errors: [{ code: -32010, message: 'overflow' }], result: { schema: { type: 'number' } } });
+  expect(doc.methods[1].params[1]).toEqual({ name: 'd', required: true, schema: expect.objectContaining({ type: 'integer', minimum: 1 }) });
+  expect(doc.methods[2]).toEqual({ name: 'log', deprecated: true, paramStructure: 'either', params: [{ name: 'message', required: true, schema: { type: 'string' } }] });
+  expect(lines).toEqual(['add(a, b)', 'div(n, d)', 'log(message) [notification]']);
+});

@@ -28,6 +28,10 @@ class Svc {
   @request add(a: number, b: number) {
     return a + b;
   }
+  /** Declared `unknown`: no design-type check, so strings and numbers join. */
+  @request join(a: unknown, b: unknown) {
+    return `${String(a)}${String(b)}`;
+  }
   @rpcRequest async callBack(rpc: RpcContext, name: string) {
     return `hi ${await rpc.getPeerProxy().title(name)}`;
   }
@@ -135,7 +139,7 @@ describe('JSON text messages over a message pair', () => {
     const replies: string[] = [];
     y.start({ onMessage: (p) => void replies.push(String(p)), onDrain: () => undefined, onError: () => undefined, onClose: () => undefined });
     y.send(`{"jsonrpc":"2.0","method":"add","params":[${'['.repeat(20)}${']'.repeat(20)}, "a\\"[[[[[[[[[[[["],"id":1}`);
-    y.send(`{"jsonrpc":"2.0","method":"add","params":[1, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["],"id":2}`);
+    y.send(`{"jsonrpc":"2.0","method":"join","params":[1, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["],"id":2}`);
     await until(() => replies.length === 2, 'two answers');
     expect(JSON.parse(replies[0]).error).toMatchObject({ code: -32700, data: 'nesting deeper than 8' });
     expect(JSON.parse(replies[1]).result).toBe('1[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[');
