@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type * as tls from 'node:tls';
 import type { AnyRpc, NetPeerOptions } from '../net/options';
+import type { RegisterOptions } from '../ns/keeper';
 
 /** What a services factory (and, by default, a handler's `clientInfo`) learns about a new connection. */
 export interface ConnectionInfo {
@@ -60,6 +61,12 @@ export interface ListenOptions extends NetPeerOptions {
   workers?: number;
   /** The server's pino logger; each connection logs through its child `{ connectionId }`. Default as for peers. */
   logger?: Logger;
+  /**
+   * Register this server in a name server under `name` (unregistered on
+   * `close()`; registered again when the name server restarts). The first
+   * registration must succeed, or `listen` rejects. Default: not registered.
+   */
+  register?: RegisterOptions;
 }
 
 /** The events a {@link Server} emits. */
