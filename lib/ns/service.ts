@@ -9,7 +9,7 @@
  * round-robin among several URLs under one name. Does not own the table
  * (lib/ns/store.ts) or the listening socket (lib/ns/server.ts).
  */
-import { InvalidParams, PeerError } from '../errors';
+import { InvalidParams, PeerError, ServerOverloaded } from '../errors';
 import { request, serviceClass } from '../service/decorators';
 import { parseRpcUrl } from '../net/url';
 import type { NameEntry, NameStore } from './store';
@@ -17,7 +17,7 @@ import type { NameEntry, NameStore } from './store';
 /** The error code of `ns.lookup` for a name nobody registered: `-32004`, with message `unknown name <name>`. */
 export const UNKNOWN_NAME = -32004;
 
-/** The error code of `ns.register` when the name server holds `maxEntries` already: `-32005`. */
+/** The error code of `ns.register` when the name server holds `maxEntries` already: `-32005`, the code of `ServerOverloaded`. */
 export const NAME_SERVER_FULL = -32005;
 
 /** Limits on what one registration may carry; the defaults of {@link NameServerOptions}. @internal */
@@ -119,7 +119,7 @@ export class NameService {
       throw new InvalidParams(`ttl must be a positive integer of ms up to ${limits.maxTtl}, got ${JSON.stringify(ttl) ?? kindOf(ttl)}`, { param: 'ttl' });
     }
     if ((await store.size()) >= limits.maxEntries && !(await store.urls(entry.name)).includes(entry.url)) {
-      throw new PeerError(NAME_SERVER_FULL, `name server full: ${limits.maxEntries} entries`);
+      throw new ServerOverloaded(`name server full: ${limits.maxEntries} entries`); // code NAME_SERVER_FULL
     }
     const leased = typeof ttl === 'number';
     await store.register(entry, leased ? { expiresAt: this.now() + ttl } : { owner: this.owner });
