@@ -16,6 +16,8 @@ export { nameServer, NameServerClient } from './ns/client';
 export type { RegisterEntryOptions, ListNamesOptions, NameServerClientOptions } from './ns/client';
 export { MemoryNameStore } from './ns/store';
 export type { NameStore, NameEntry, NameLease } from './ns/store';
+export { RedisNameStore } from './ns/redis-store';
+export type { RedisNameStoreOptions } from './ns/redis-store';
 export { UNKNOWN_NAME, NAME_SERVER_FULL } from './ns/service';
 export type { RegisterOptions } from './ns/keeper';
 

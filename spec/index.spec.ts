@@ -35,6 +35,7 @@ test('the runtime export list of lib/index.ts', () => {
     'NameServerClient',
     'ParseError',
     'PeerError',
+    'RedisNameStore',
     'ResponseTimeout',
     'RpcContext',
     'RpcError',
@@ -129,6 +130,7 @@ export type TypeExports = [
   lib.NameEntry,
   lib.NameLease,
   lib.RegisterOptions,
+  lib.RedisNameStoreOptions,
 ];
 
 test('the error classes form the documented tree, all instanceof RpcError', () => {

@@ -59,9 +59,10 @@ function program(io: CliIo, result: { code: number }): Command {
     .command('ns')
     .description('run a name server, or ask one (list, lookup, ping)')
     .option('--listen <url>', 'where the name server listens (default: $BSONRPC_NS, else tcp://127.0.0.1:9090)')
-    .addHelpText('after', example('bsonrpc ns --listen tcp://127.0.0.1:9090\nbsonrpc ns list example.'))
-    .action(async (flags: { listen?: string }) => {
-      result.code = await runNameServer(flags.listen, io);
+    .option('--store <url>', 'keep the registry in Redis (redis://host:port), shared by every name server using it; default: in memory')
+    .addHelpText('after', example('bsonrpc ns --listen tcp://127.0.0.1:9090\nbsonrpc ns --listen tcp://127.0.0.1:9091 --store redis://127.0.0.1:6379\nbsonrpc ns list example.'))
+    .action(async (flags: { listen?: string; store?: string }) => {
+      result.code = await runNameServer(flags.listen, io, flags.store);
     });
   ns.command('list')
     .description('list the registered names (name, url, metadata)')

@@ -9,11 +9,11 @@ import { untilSignal } from './serve';
 import { CliIo, nsUrl, toJson } from './report';
 
 /** Runs a name server until SIGINT/SIGTERM. */
-export async function runNameServer(listenUrl: string | undefined, io: CliIo): Promise<number> {
-  const server = await startNameServer(nsUrl(listenUrl, io, DEFAULT_NS_URL));
+export async function runNameServer(listenUrl: string | undefined, io: CliIo, store?: string): Promise<number> {
+  const server = await startNameServer(nsUrl(listenUrl, io, DEFAULT_NS_URL), store === undefined ? {} : { store });
   server.on('connection', (_peer, info) => io.err(`connection ${info.connectionId} from ${info.remoteAddress}:${info.remotePort ?? ''}\n`));
   server.on('disconnect', (_peer, info) => io.err(`disconnect ${info.connectionId}\n`));
-  io.err(`name server on ${server.url}\n`);
+  io.err(`name server on ${server.url}${store === undefined ? '' : ` (store ${store})`}\n`);
   await untilSignal();
   await server.close();
   return 0;

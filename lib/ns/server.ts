@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { listen } from '../server/listen';
 import type { ListenOptions, Server } from '../server/types';
+import { RedisNameStore } from './redis-store';
 import { NameRegistry, NameService, NS_LIMITS } from './service';
 import { MemoryNameStore, NameStore } from './store';
 
@@ -18,8 +19,13 @@ export const DEFAULT_NS_URL = 'tcp://127.0.0.1:9090';
 
 /** Options of {@link startNameServer}: every `listen` option, plus the name server's own. */
 export interface NameServerOptions extends Omit<ListenOptions, 'register' | 'workers'> {
-  /** Where the entries live. Default: a new {@link MemoryNameStore} (closed with the server). */
-  store?: NameStore;
+  /**
+   * Where the entries live: a {@link NameStore}, or a `redis://host:port`
+   * URL for a {@link RedisNameStore} (needs the `ioredis` package; several
+   * name servers on one Redis share one registry). A store made here is
+   * closed with the server. Default: a new {@link MemoryNameStore}.
+   */
+  store?: NameStore | string;
   /** Most entries held at once; past it `ns.register` answers `-32005`. Default 100000. */
   maxEntries?: number;
   /** Longest name accepted, in characters; longer is `-32602`. Default 256. */
@@ -41,7 +47,11 @@ export async function startNameServer(url: string = DEFAULT_NS_URL, options: Nam
   for (const [key, v] of Object.entries({ maxEntries, maxNameLength })) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new TypeError(`option ${key} must be a positive integer, got ${String(v)}`);
   }
-  const store = given ?? new MemoryNameStore();
+  if (typeof given === 'string' && !/^rediss?:\/\//i.test(given)) {
+    throw new TypeError(`option store must be a NameStore or a redis:// URL, got "${given}"`);
+  }
+  const owned = given === undefined || typeof given === 'string';
+  const store = given === undefined ? new MemoryNameStore() : typeof given === 'string' ? await RedisNameStore.connect(given) : given;
   const limits = { ...NS_LIMITS, ...(maxEntries && { maxEntries }), ...(maxNameLength && { maxNameLength }) };
   const registry = new NameRegistry(store, limits);
   // Owner ids are unique across name servers, so two of them may share one store.
@@ -50,7 +60,7 @@ export async function startNameServer(url: string = DEFAULT_NS_URL, options: Nam
   try {
     server = await listen(url, (info) => new NameService(registry, `${instance}:${info.connectionId}`), listenOptions);
   } catch (err) {
-    if (!given) await store.close();
+    if (owned) await store.close();
     throw err;
   }
   server.on('disconnect', (_peer, info) => {
@@ -64,7 +74,7 @@ export async function startNameServer(url: string = DEFAULT_NS_URL, options: Nam
   let closing: Promise<boolean> | undefined;
   server.close = (closeOptions) =>
     (closing ??= close(closeOptions).then(async (ok) => {
-      if (!given) await store.close();
+      if (owned) await store.close();
       return ok;
     }));
   return server;
