@@ -4,8 +4,12 @@
  */
 import { version } from './host';
 
-/** Role of a row in the goal evaluation ('baseline': an older bsonrpc, for before/after; no goals). */
-export type Kind = 'bsonrpc' | 'peer' | 'floor' | 'baseline';
+/**
+ * Role of a row in the goal evaluation ('baseline': an older bsonrpc, for
+ * before/after; 'ws': over WebSocket, read against floor-ws; neither has goals,
+ * which are set for TCP).
+ */
+export type Kind = 'bsonrpc' | 'peer' | 'floor' | 'baseline' | 'ws';
 
 /** One row: a module under bench/adapters/ plus the variant it is given. */
 export interface AdapterEntry {
@@ -45,6 +49,9 @@ export const ADAPTERS: readonly AdapterEntry[] = [
   peer('birpc', ', ndjson + JSON'),
   { name: 'floor-raw', module: 'raw-floor', kind: 'floor', note: 'raw socket echo, no parsing' },
   { name: 'floor-json', module: 'json-floor', kind: 'floor', note: 'JSON.parse/stringify echo, ndjson' },
+  { name: 'bsonrpc-ws', module: 'websocket', variant: 'json', kind: 'ws', note: 'JsonRpc over ws:// (listen/connect), one text message per message' },
+  { name: 'bsonrpc-ws-bson', module: 'websocket', variant: 'bson', kind: 'ws', note: 'BsonRpc over ws://, binary messages; big = a Buffer' },
+  { name: 'floor-ws', module: 'ws-floor', kind: 'ws', note: `plain ws ${version('ws')} JSON echo, no validation: the WebSocket floor` },
   ...baselineRows(process.env.BENCH_BASELINE),
 ];
 

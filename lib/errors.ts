@@ -18,6 +18,8 @@ export const ErrorCodes = {
   ServerError: -32000,
   /** Implementation-defined: the peer's request queue is full; nothing ran, retry later. */
   ServerOverloaded: -32005,
+  /** LSP's code: the caller cancelled the request (`$/cancelRequest`). */
+  RequestCancelled: -32800,
 } as const;
 
 /** The standard message the specification gives each code. */
@@ -29,6 +31,7 @@ const standardMessages: Record<number, string> = {
   [-32603]: 'Internal error',
   [-32000]: 'Server error',
   [-32005]: 'Server overloaded',
+  [-32800]: 'Request cancelled',
 };
 
 const BRAND = Symbol.for('bsonrpc.RpcError');
@@ -214,6 +217,17 @@ export class ServerOverloaded extends PeerError {
     super(ErrorCodes.ServerOverloaded, message, data);
   }
 }
+/**
+ * -32800 (LSP's `RequestCancelled`): the caller sent `$/cancelRequest` for
+ * this request, so it was answered at once and the handler's result, if any
+ * comes, is dropped. A handler's `signal` aborts with one of these as its
+ * reason.
+ */
+export class RequestCancelled extends PeerError {
+  constructor(message?: string, data?: unknown) {
+    super(ErrorCodes.RequestCancelled, message, data);
+  }
+}
 /** Any error code that has no class of its own. */
 export class UnspecifiedPeerError extends PeerError {}
 
@@ -225,6 +239,7 @@ const classByCode = new Map<number, new (message?: string, data?: unknown) => Pe
   [ErrorCodes.InternalError, InternalError],
   [ErrorCodes.ServerError, ServerError],
   [ErrorCodes.ServerOverloaded, ServerOverloaded],
+  [ErrorCodes.RequestCancelled, RequestCancelled],
 ]);
 
 /** `" (conn x)"`, or nothing for an unnamed connection. @internal */

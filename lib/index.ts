@@ -35,7 +35,8 @@ export { JsonRpc } from './peer/json-rpc';
 export type { BatchOptions } from './peer/json-rpc';
 export { BsonRpc } from './peer/bson-rpc';
 export { RpcPeer } from './peer/peer';
-export type { PeerEvents } from './peer/peer';
+export type { PeerEvents, Middleware } from './peer/peer';
+export type { Disposable } from './protocol/router';
 export { RpcContext, currentContext } from './peer/context';
 export { BatchBuilder } from './peer/batch';
 export type { BatchMethod, BatchParams, BatchProxy } from './peer/batch';
@@ -70,6 +71,10 @@ export type { Transport, TransportReceiver, Payload } from './transport/transpor
 export { StreamTransport } from './transport/stream';
 export type { StreamTransportOptions } from './transport/stream';
 export { createTransportPair } from './transport/memory';
+export { MessagePortTransport } from './transport/message-port';
+export type { MessagePortLike } from './transport/message-port';
+export { WebSocketTransport } from './transport/websocket';
+export type { WebSocketTransportOptions, WebSocketLike } from './transport/websocket';
 
 // framing
 export type { Framing, FrameDecoder, FrameDecoderOptions } from './framing/framing';
@@ -97,6 +102,7 @@ export {
   InternalError,
   ServerError,
   ServerOverloaded,
+  RequestCancelled,
   UnspecifiedPeerError,
   ErrorCodes,
 } from './errors';

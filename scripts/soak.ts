@@ -13,7 +13,12 @@
  * 2. `cycles`: SOAK_CYCLES connect / call / disconnect cycles (default
  *    10,000), SOAK_PARALLEL at a time;
  * 3. `conns`: SOAK_CONNS connections (default 5,000) opened, each making a
- *    call, held together, then closed.
+ *    call, held together, then closed;
+ * 4. `cancels`: SOAK_CANCELS calls (default 100,000) to a handler that
+ *    waits for its signal, each aborted by the caller once sent, in windows
+ *    of SOAK_WINDOW: every handler must end through `$/cancelRequest`
+ *    (the server's count of running handlers is back to 0) and memory
+ *    must stay flat.
  *
  * A warm-up runs the calls and cycles phases at a tenth of their size and
  * the conns phase at full size (so the baseline already holds what 5,000
@@ -37,7 +42,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join, relative } from 'node:path';
-import { JsonRpc, request, serviceClass } from '../lib';
+import { JsonRpc, request, rpcRequest, RpcContext, serviceClass } from '../lib';
 
 const env = (name: string, dflt: number): number => {
   const v = Number(process.env[name] ?? dflt);
@@ -48,6 +53,7 @@ const env = (name: string, dflt: number): number => {
 const CALLS = env('SOAK_CALLS', 1_000_000);
 const CYCLES = env('SOAK_CYCLES', 10_000);
 const CONNS = env('SOAK_CONNS', 5_000);
+const CANCELS = env('SOAK_CANCELS', 100_000);
 const WINDOW = Math.max(1, env('SOAK_WINDOW', 1_000));
 const PIPES = Math.max(1, env('SOAK_PIPES', 4));
 const PARALLEL = Math.max(1, env('SOAK_PARALLEL', 50));
@@ -64,12 +70,28 @@ interface ServerStats {
   external: number;
   live: number;
   served: number;
+  /** `hold` handlers still running: 0 once every cancel has arrived. */
+  running: number;
 }
 
 @serviceClass
 class SoakServer {
   live = 0;
   served = 0;
+  running = 0;
+  /** Waits until the caller cancels (or 30 s pass, which the soak would see as handlers left running). */
+  @rpcRequest async hold(rpc: RpcContext) {
+    this.running++;
+    try {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 30_000);
+        rpc.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    } finally {
+      this.running--;
+    }
+    return 'not cancelled';
+  }
   @request echo(x: unknown) {
     this.served++;
     return x;
@@ -86,7 +108,7 @@ class SoakServer {
       gc();
     }
     const m = process.memoryUsage();
-    return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, live: this.live, served: this.served };
+    return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, live: this.live, served: this.served, running: this.running };
   }
 }
 
@@ -203,6 +225,29 @@ async function cyclesPhase(port: number, cycles: number): Promise<void> {
   await Promise.all(Array.from({ length: Math.min(PARALLEL, cycles) }, worker));
 }
 
+/** `count` calls to `hold`, a window at a time, each aborted once sent: the server must end every handler through the cancel. */
+async function cancelsPhase(port: number, count: number): Promise<void> {
+  const rpc = await connect(port);
+  for (let done = 0; done < count; ) {
+    const n = Math.min(WINDOW, count - done);
+    const aborts: AbortController[] = [];
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      const ac = new AbortController();
+      aborts.push(ac);
+      calls.push(rpc.sendRequest('hold', [], { signal: ac.signal }).then(() => 'answered', (e: Error) => e.message));
+    }
+    // Let the requests leave (and the handlers start), then give up on all of them.
+    await new Promise((r) => setTimeout(r, 1));
+    for (const ac of aborts) ac.abort(new Error('cancelled by the soak'));
+    const outcomes = await Promise.all(calls);
+    const wrong = outcomes.find((o) => o !== 'cancelled by the soak');
+    if (wrong !== undefined) throw new Error(`a cancelled call ended with ${String(wrong)}`);
+    done += n;
+  }
+  rpc.close();
+}
+
 async function connsPhase(port: number, conns: number, control: JsonRpc): Promise<ServerStats> {
   const held: JsonRpc[] = [];
   try {
@@ -256,6 +301,7 @@ const pct = (now: number, base: number) => ((now - base) / base) * 100;
 async function drive(): Promise<number> {
   checkFileLimit();
   const t0 = Date.now();
+  // eslint-disable-next-line prefer-const -- the killer below may read it before startServer() resolves: a const would still be in its TDZ
   let server: { child: ChildProcess; port: number } | undefined;
   const killer = setTimeout(() => {
     console.error(`soak: time limit of ${TIME_LIMIT_MS} ms passed; stopping`);
@@ -265,13 +311,14 @@ async function drive(): Promise<number> {
   server = await startServer();
   const { port, child } = server;
   const control = await connect(port);
-  console.log(`soak: calls=${CALLS} (window ${WINDOW} x ${PIPES} connections), cycles=${CYCLES} (${PARALLEL} at a time), conns=${CONNS}; server pid ${child.pid}`);
+  console.log(`soak: calls=${CALLS} (window ${WINDOW} x ${PIPES} connections), cycles=${CYCLES} (${PARALLEL} at a time), conns=${CONNS}, cancels=${CANCELS}; server pid ${child.pid}`);
   try {
     const tenth = (n: number) => Math.ceil(n / 10);
     const w0 = Date.now();
     await callsPhase(port, tenth(CALLS));
     await cyclesPhase(port, tenth(CYCLES));
     await connsPhase(port, CONNS, control);
+    await cancelsPhase(port, tenth(CANCELS));
     const base = await settle(control);
     console.log(`warm-up (${Date.now() - w0} ms): heap ${MB(base.heapUsed)}, rss ${MB(base.rss)}  <- baseline (server, after GC)`);
 
@@ -290,6 +337,11 @@ async function drive(): Promise<number> {
     await phase('calls', CALLS, () => callsPhase(port, CALLS));
     await phase('cycles', CYCLES, () => cyclesPhase(port, CYCLES));
     await phase('conns', CONNS, () => connsPhase(port, CONNS, control));
+    await phase('cancels', CANCELS, () => cancelsPhase(port, CANCELS));
+    if (end.running !== 0) {
+      console.error(`soak: FAIL: ${end.running} cancelled handlers still running`);
+      return 1;
+    }
 
     const heapGrowth = pct(end.heapUsed, base.heapUsed);
     const rssGrowth = pct(end.rss, base.rss);

@@ -20,7 +20,7 @@ export const MAX_DEPTH = 100;
 
 /** Size returned by the sizing pass for "not this writer's job". */
 const UNSUPPORTED = -1;
-const [INT32_MIN, INT32_MAX] = [-0x8000_0000, 0x7fff_ffff];
+const INT32_MAX = 0x7fff_ffff;
 const TWO_POW_32 = 2 ** 32;
 /** Strings up to this many UTF-16 units are measured and written by a JS loop when ASCII. */
 const SHORT = 32;

@@ -16,6 +16,7 @@ import { isPlainObject, toBuffer } from './codec';
 
 let jsBsonModule: typeof JsBson | undefined;
 function jsBson(): typeof JsBson {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use: see the module comment
   return (jsBsonModule ??= require('bson') as typeof JsBson);
 }
 

@@ -13,8 +13,9 @@ import type { BsonRpc } from '../peer/bson-rpc';
 import type { JsonRpc } from '../peer/json-rpc';
 import { AnyRpc, ConnectOptions, DEFAULT_CONNECT_TIMEOUT, makePeer, resolveProtocol } from './options';
 import { connectByName, isNameUrl } from '../ns/resolve';
-import { openSocket, readyEvent, unsupportedScheme } from './schemes';
+import { checkScheme, openSocket, readyEvent } from './schemes';
 import { parseRpcUrl } from './url';
+import { checkPingInterval, isWebSocketScheme, openWebSocket, webSocketTransport } from './websocket';
 
 /**
  * Connects to `url` and resolves to a connected peer serving `services` on
@@ -23,7 +24,8 @@ import { parseRpcUrl } from './url';
  * ```ts
  * const rpc = await connect('tcp://127.0.0.1:7000', new ClientServices());
  * const b = await connect('unix:///run/app.sock?protocol=bson');
- * const w = await connect('ns://127.0.0.1:9090/example.warehouse'); // through a name server
+ * const n = await connect('ns://127.0.0.1:9090/example.warehouse'); // through a name server
+ * const w = await connect('ws://127.0.0.1:8080/rpc'); // one message per WebSocket message
  * ```
  *
  * Throws a `TypeError` (synchronously checked, returned as a rejection) for
@@ -43,13 +45,27 @@ export function connect(url: string, services?: object | null, options?: Connect
 export async function connect(url: string, services?: object | null, options: ConnectOptions = {}): Promise<AnyRpc> {
   if (isNameUrl(url)) return connectByName(url, services, options); // ns://host:port/NAME: look up, then connect
   const u = parseRpcUrl(url);
-  const scheme = unsupportedScheme(u, 'connect', url);
-  resolveProtocol(options, u); // a bad combination fails before any socket is opened
+  const scheme = checkScheme(u, 'connect', url, options);
+  const protocol = resolveProtocol(options, u); // a bad combination fails before any socket is opened
   if (u.port === 0) throw new TypeError(`connect("${url}"): port 0 is only for listen`);
-  if (options.tls && scheme !== 'tls') throw new TypeError(`connect("${url}"): option tls is only for tls:// URLs`);
+  if (options.tls && scheme !== 'tls' && scheme !== 'wss') throw new TypeError(`connect("${url}"): option tls is only for tls:// and wss:// URLs`);
   const timeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
   if (!(typeof timeout === 'number' && timeout > 0)) {
     throw new TypeError(`option connectTimeout must be a positive number of ms, got ${String(timeout)}`);
+  }
+
+  // The peer gets peer options only: no key material from options.tls lingers in it.
+  const { tls: _tls, connectTimeout: _timeout, ...peerOptions } = options;
+  if (isWebSocketScheme(scheme)) {
+    const setup = { binary: protocol === 'bson', maxMessageSize: options.maxMessageSize, pingInterval: options.pingInterval };
+    checkPingInterval(options.pingInterval);
+    const ws = await openWebSocket(url, u, setup, timeout, options.tls);
+    try {
+      return makePeer(webSocketTransport(ws, setup), services, peerOptions, u);
+    } catch (err) {
+      ws.terminate(); // a bad peer option must not leave the socket open
+      throw err;
+    }
   }
 
   const socket = openSocket(u, scheme, options.tls);
@@ -74,7 +90,5 @@ export async function connect(url: string, services?: object | null, options: Co
     };
     socket.once('error', onError).once(readyEvent(scheme), onReady).once('close', onClose);
   });
-  // The peer gets peer options only: no key material from options.tls lingers in it.
-  const { tls: _tls, connectTimeout: _timeout, ...peerOptions } = options;
   return makePeer(socket as net.Socket, services, peerOptions, u);
 }

@@ -2,27 +2,27 @@
  * Which URL schemes `connect` and `listen` can serve, and how each opens a
  * byte stream: the one place a new scheme is plugged in.
  *
- * `ws://` and `wss://` are parsed (lib/net/url.ts) but refused here: a
- * WebSocket carries whole messages, so it belongs on the message-level
- * `Transport` seam (lib/transport/transport.ts) the peer is moving to, not
- * squeezed into a byte stream. When the peer accepts a `Transport`,
- * {@link unsupportedScheme} is where WebSocket goes in.
+ * `ws://` and `wss://` carry whole messages, so they do not become byte
+ * streams: lib/net/websocket.ts turns them into message transports.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import type { NetPeerOptions } from './options';
 import type { RpcUrl, Scheme } from './url';
 
 /** The schemes that are byte streams over `net`/`tls`. @internal */
 export type StreamScheme = Extract<Scheme, 'tcp' | 'tls' | 'unix'>;
 
 /**
- * Throws the "not yet supported" `TypeError` for a scheme that parses but
- * has no transport yet (ws, wss); returns the URL narrowed to a stream
- * scheme otherwise. @internal
+ * Checks what the scheme allows and returns it: a framing (in the URL or
+ * the options) is a `TypeError` for ws:// and wss://, where each WebSocket
+ * message is one JSON-RPC message and nothing frames it. @internal
  */
-export function unsupportedScheme(u: RpcUrl, what: 'connect' | 'listen', url: string): StreamScheme {
-  if (u.scheme === 'ws' || u.scheme === 'wss') {
-    throw new TypeError(`${what}("${url}"): ${u.scheme}:// is not yet supported (WebSocket arrives with the message-level transport)`);
+export function checkScheme(u: RpcUrl, what: 'connect' | 'listen', url: string, options: Pick<NetPeerOptions, 'framing'>): Scheme {
+  if ((u.scheme === 'ws' || u.scheme === 'wss') && (u.framing !== undefined || options.framing !== undefined)) {
+    throw new TypeError(
+      `${what}("${url}"): framing does not apply to ${u.scheme}:// (one JSON-RPC message per WebSocket message, nothing framed inside); drop it`,
+    );
   }
   return u.scheme;
 }
@@ -66,6 +66,6 @@ export function createStreamServer(
 }
 
 /** Where a stream server listens, as `net.Server.listen` takes it. @internal */
-export function listenTarget(u: RpcUrl, scheme: StreamScheme, backlog: number): net.ListenOptions {
+export function listenTarget(u: RpcUrl, scheme: Scheme, backlog: number): net.ListenOptions {
   return scheme === 'unix' ? { path: u.path, backlog } : { host: u.host, port: u.port, backlog };
 }

@@ -21,7 +21,7 @@ import type { ConnectionLogger } from '../logger';
 import type { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
 import { buildCall, buildError, isParams, Params, RequestId } from '../protocol/messages';
 import { PendingRequests } from '../protocol/pending';
-import { Router, RouterHost } from '../protocol/router';
+import { CANCEL_METHOD, Router, RouterHost } from '../protocol/router';
 import { Scheduler, SchedulerHost } from '../protocol/scheduler';
 import type { Payload, Transport, TransportReceiver } from '../transport/transport';
 import type { ServiceHandlers } from './handlers';
@@ -67,7 +67,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     this.requestConcurrency = options.concurrentRequestHandling ? options.maxConcurrentRequests : 1;
     this.notificationConcurrency = options.concurrentNotificationHandling ? options.maxConcurrentRequests : 1;
     this.maxQueued = options.maxQueuedMessages;
-    this.pending = new PendingRequests(options.connectionId);
+    this.pending = new PendingRequests(options.connectionId, options.sendCancel ? (id) => this.sendCancel(id) : undefined);
     this.router = new Router(this);
     this.scheduler = new Scheduler(this);
     transport.start(this);
@@ -125,6 +125,22 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
 
   createCall(kind: CallKind, method: string, id: RequestId | null | undefined, params: Params | undefined, handler: ResolvedHandler, reply: Reply | undefined): Call {
     return this.events.createCall(kind, method, id, params, handler, reply);
+  }
+
+  cancel(id: RequestId): void {
+    const call = this.scheduler.find(id);
+    if (call === undefined) this.logger.debug({ id }, 'cancel for no live request ignored');
+    else this.scheduler.cancel(call);
+  }
+
+  /** Tells the other side that this side stopped waiting for request `id` (LSP's `$/cancelRequest`). */
+  private sendCancel(id: RequestId): void {
+    if (this.closeReason !== undefined) return;
+    try {
+      this.write(this.codec.encode(buildCall(this.versionKey, CANCEL_METHOD, { id })));
+    } catch (err) {
+      this.logger.debug({ err, id }, 'could not send $/cancelRequest');
+    }
   }
 
   schedule(call: Call): void {
@@ -263,8 +279,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     this.closeReason = reason;
     this.logger.debug({ reason }, 'connection closed');
     this.transport.close();
-    const error = new ConnectionClosedError(`connection closed (${reason})`);
-    this.scheduler.closed(error);
+    this.scheduler.closed(() => new ConnectionClosedError(`connection closed (${reason})`));
     if (this.pending.size > 0) this.pending.rejectAll((method) => this.closedError(method));
     this.markClosed?.();
     this.events.onClosed(reason);

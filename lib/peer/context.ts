@@ -91,8 +91,8 @@ export class RpcContext extends Call implements Caller {
     return createPeerProxy(this, options, (args) => this.peer.argsToParams(args));
   }
   /** Sends a JSON-RPC batch to the caller (JsonRpc only; BsonRpc has no batches). */
-  batchCall(build: BatchBuilder | ((b: BatchProxy) => void), options?: { timeout?: number }): Promise<unknown[] | null> {
-    return this.peer.sendBatch(build, options);
+  batchCall<T = any>(build: BatchBuilder<T> | ((b: BatchProxy<T>) => void), options?: { timeout?: number }): Promise<unknown[] | null> {
+    return this.peer.sendBatch(build, options, this);
   }
 }
 

@@ -4,19 +4,12 @@
 import type { Duplex } from 'node:stream';
 import { JsonCodec } from '../codec/json';
 import type { Transport } from '../transport/transport';
-import { PeerError, ResponseTimeout } from '../errors';
 import { resolveFraming } from '../framing';
-import { buildCall, RequestId } from '../protocol/messages';
-import { BatchBuilder, batchProxy, BatchProxy } from './batch';
+import type { BatchBuilder, BatchProxy } from './batch';
 import type { JsonRpcOptions } from './options';
-import { RpcPeer } from './peer';
-import { StreamTransport } from '../transport/stream';
+import { BatchOptions, RpcPeer } from './peer';
 
-/** Options of one `batchCall`. */
-export interface BatchOptions {
-  /** ms to wait for the whole batch's answer; overrides the peer's `timeout` option. */
-  timeout?: number;
-}
+export type { BatchOptions };
 
 /**
  * A JSON-RPC 2.0 peer over any Duplex stream. Both sides are equal: each
@@ -47,72 +40,7 @@ export class JsonRpc extends RpcPeer {
    * `PeerError` subclass of its error response; `null` when the batch held
    * only notifications. Rejects as a whole on timeout, close or encoding.
    */
-  batchCall(build: BatchBuilder | ((b: BatchProxy) => void), options: BatchOptions = {}): Promise<unknown[] | null> {
+  batchCall<T = any>(build: BatchBuilder<T> | ((b: BatchProxy<T>) => void), options: BatchOptions = {}): Promise<unknown[] | null> {
     return this.sendBatch(build, options);
   }
-
-  /** @internal */
-  override sendBatch(build: BatchBuilder | ((b: BatchProxy) => void), options: BatchOptions = {}): Promise<unknown[] | null> {
-    const { transport } = this.connection;
-    if (transport instanceof StreamTransport && transport.framing.supportsBatches === false) {
-      return Promise.reject(new TypeError(`batchCall: the framing "${transport.framing.name}" declares it cannot carry batches`));
-    }
-    let builder: BatchBuilder;
-    if (build instanceof BatchBuilder) builder = build;
-    else if (typeof build === 'function') {
-      builder = new BatchBuilder();
-      build(batchProxy(builder, (args) => this.argsToParams(args)));
-    } else return Promise.reject(new TypeError('batchCall takes a callback or a BatchBuilder'));
-    if (builder.items.length === 0) return Promise.reject(new TypeError('batchCall: an empty batch is not valid JSON-RPC'));
-    const conn = this.connection;
-    if (this.isClosed) return Promise.reject(conn.closedError(builder.items[0].method));
-
-    const ids: RequestId[] = [];
-    const methods: string[] = [];
-    let payload: string | Uint8Array;
-    try {
-      conn.checkPendingLimit(builder.items[0].method, builder.items.filter((i) => i.kind === 'request').length);
-      const messages = builder.items.map((item) => {
-        if (item.kind === 'notification') return buildCall(conn.versionKey, item.method, item.params);
-        const id = conn.newId();
-        ids.push(id);
-        methods.push(item.method);
-        return buildCall(conn.versionKey, item.method, item.params, id);
-      });
-      payload = conn.codec.encode(messages);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    // Each request gets its own pending entry so responses route by id even
-    // if the peer answers them separately; the batch has one timer.
-    const settled = ids.map((id, i) =>
-      conn.pending.add(id, methods[i]).then(
-        (value) => value,
-        (err: unknown) => {
-          if (err instanceof PeerError) return err;
-          throw err;
-        },
-      ),
-    );
-    const timeout = options.timeout ?? conn.options.timeout;
-    let timer: NodeJS.Timeout | undefined;
-    if (timeout) {
-      timer = setTimeout(() => {
-        const error = new ResponseTimeout(`batch of ${ids.length} (${methods.join(', ')})`, timeout, conn.options.connectionId);
-        for (const id of ids) conn.pending.reject(id, error);
-      }, timeout);
-    }
-    if (ids.length > 0) conn.scheduler.awaitingAnswer();
-    try {
-      conn.write(payload);
-    } catch (err) {
-      for (const id of ids) conn.pending.reject(id, err);
-    }
-    if (ids.length === 0) return Promise.resolve(null);
-    const all = Promise.all(settled).finally(() => clearTimeout(timer));
-    // Entries rejected together (timeout/close) must not leave unobserved rejections behind.
-    for (const p of settled) p.catch(() => undefined);
-    return all;
-  }
 }
-

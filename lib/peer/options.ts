@@ -32,6 +32,13 @@ export interface PeerOptions {
   logger?: Logger;
   /** Anything; shown to handlers as `rpc.clientInfo`. */
   clientInfo?: unknown;
+  /**
+   * `true` (default): when a call's `timeout` passes or its `signal` aborts,
+   * besides rejecting at once, tell the other side with the notification
+   * `$/cancelRequest { id }` (LSP's form), so its handler can stop. A peer
+   * that does not know it drops it. `false` sends nothing.
+   */
+  sendCancel?: boolean;
   /** Most requests in one JSON-RPC batch; a longer batch is answered with one -32600. Default 1000. */
   maxBatchLength?: number;
   /** Deepest nesting of arrays/objects in one JSON message; deeper is refused before parsing (-32700). Default 128. */
@@ -100,6 +107,8 @@ export const DEFAULT_LIMITS = {
   maxWriteBuffer: 64 * 1024 * 1024,
 } as const;
 
+const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as (keyof typeof DEFAULT_LIMITS)[];
+
 function positiveInt(o: PeerOptions, name: keyof typeof DEFAULT_LIMITS, allowZero = false): number {
   const value = (o as Record<string, unknown>)[name] ?? DEFAULT_LIMITS[name];
   if (!(Number.isInteger(value) && ((value as number) > 0 || (allowZero && value === 0)))) {
@@ -117,8 +126,9 @@ export function resolveOptions(o: PeerOptions): ResolvedOptions {
   if (nap !== 'omit' && nap !== 'emptyArray' && nap !== 'emptyObject') {
     throw new TypeError(`option noArgumentsPresentation must be 'omit', 'emptyArray' or 'emptyObject', got ${String(nap)}`);
   }
-  const limits = {} as Record<keyof typeof DEFAULT_LIMITS, number>;
-  for (const name of Object.keys(DEFAULT_LIMITS) as (keyof typeof DEFAULT_LIMITS)[]) limits[name] = positiveInt(o, name, name === 'partialFrameTimeout');
+  // Only limits given are checked: a connection made with default options pays for no validation.
+  const limits: Record<keyof typeof DEFAULT_LIMITS, number> = { ...DEFAULT_LIMITS };
+  for (const name of LIMIT_NAMES) if ((o as Record<string, unknown>)[name] !== undefined) limits[name] = positiveInt(o, name, name === 'partialFrameTimeout');
   return {
     ...limits,
     timeout: o.timeout || undefined,
@@ -126,6 +136,7 @@ export function resolveOptions(o: PeerOptions): ResolvedOptions {
     noArgumentsPresentation: nap,
     concurrentRequestHandling: o.concurrentRequestHandling ?? true,
     concurrentNotificationHandling: o.concurrentNotificationHandling ?? false,
+    sendCancel: o.sendCancel ?? true,
     connectionId: o.connectionId ?? '',
     clientInfo: o.clientInfo,
   };

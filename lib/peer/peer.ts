@@ -15,18 +15,32 @@ import type { Duplex } from 'node:stream';
 import type { RpcLogger as Logger } from '../logger';
 import type { MessageCodec } from '../codec/codec';
 import type { Framing } from '../framing/framing';
-import { ConnectionClosedError } from '../errors';
+import { ConnectionClosedError, PeerError, ResponseTimeout } from '../errors';
 import { ConnectionLogger } from '../logger';
 import type { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
-import type { Params, RequestId } from '../protocol/messages';
+import { buildCall, Params, RequestId } from '../protocol/messages';
+import type { Disposable } from '../protocol/router';
+import type { CallMiddleware } from '../protocol/scheduler';
 import { StreamTransport } from '../transport/stream';
 import { isTransport, Transport } from '../transport/transport';
-import type { BatchBuilder, BatchProxy } from './batch';
-import { Connection, ConnectionEvents } from './connection';
+import { BatchBuilder, batchProxy, BatchProxy } from './batch';
+import { Connection } from './connection';
 import { RpcContext } from './context';
 import { ServiceHandlers } from './handlers';
 import { PeerOptions, resolveOptions } from './options';
 import { CallOptions, Caller, createPeerProxy, PeerProxy, ProxyOptions } from './proxy';
+
+/**
+ * Middleware for {@link RpcPeer.use}: wraps every incoming call's handler.
+ * `next()` resolves to the handler's result (or rejects with what it threw).
+ */
+export type Middleware = (call: RpcContext, next: () => Promise<unknown>) => unknown;
+
+/** Options of one `batchCall`. */
+export interface BatchOptions {
+  /** ms to wait for the whole batch's answer; overrides the peer's `timeout` option. */
+  timeout?: number;
+}
 
 /** The events a peer emits. */
 export interface PeerEvents {
@@ -39,7 +53,7 @@ export interface PeerEvents {
 /**
  * Shared implementation of `JsonRpc` and `BsonRpc`. Not constructed directly.
  */
-export abstract class RpcPeer extends EventEmitter implements Caller, ConnectionEvents {
+export abstract class RpcPeer extends EventEmitter implements Caller {
   /** @internal */ readonly connection: Connection;
   /** Created on first use of `signal`: most connections never ask, and close() is then cheaper. */
   private abortController: AbortController | undefined;
@@ -136,6 +150,29 @@ export abstract class RpcPeer extends EventEmitter implements Caller, Connection
     return createPeerProxy(this, options, (args) => this.argsToParams(args));
   }
 
+  /**
+   * Adds middleware around every incoming call handled from now on: the
+   * first `use()` is the outermost. `call` is the call's {@link RpcContext}
+   * (`method`, `params` as they came off the wire, `kind`, `clientInfo`,
+   * `signal`); `await next()` runs the inner middleware and the handler and
+   * resolves to the result, which the middleware may return, replace or
+   * throw over. Throwing a `PeerError` answers with it (for example -32001
+   * for an unauthorised caller); anything else thrown answers -32000. A
+   * middleware that never calls `next` answers with what it returns.
+   *
+   * ```ts
+   * rpc.use(async (call, next) => {
+   *   if (call.method.startsWith('admin.') && !isAdmin(call.clientInfo)) throw new PeerError(-32001, 'Unauthorised');
+   *   return next();
+   * });
+   * ```
+   * @returns a {@link Disposable} that removes the middleware.
+   */
+  use(middleware: Middleware): Disposable {
+    const remove = this.connection.scheduler.use(middleware as CallMiddleware);
+    return { dispose: remove };
+  }
+
   /** Closes the connection. Pending requests reject with `ConnectionClosedError`. Safe to call twice. */
   close(): void {
     this.connection.shutdown('closed by this side');
@@ -150,12 +187,76 @@ export abstract class RpcPeer extends EventEmitter implements Caller, Connection
   }
 
   /**
-   * Sends a batch: JsonRpc implements it. Not part of the public type of
-   * `RpcPeer` or `BsonRpc`; untyped callers on a BSON peer get this error.
+   * Sends one JSON-RPC batch (what `JsonRpc.batchCall` and a handler's
+   * `rpc.batchCall` do). Not part of the public type of `RpcPeer` or
+   * `BsonRpc`, whose codec has no batches: untyped callers get a TypeError.
+   * `from` is the incoming call whose handler sends it, if any.
    * @internal
    */
-  sendBatch(_build: BatchBuilder | ((b: BatchProxy) => void), _options?: { timeout?: number }): Promise<unknown[] | null> {
-    throw new TypeError('BsonRpc has no batches: BSON-RPC carries one document per message (use JsonRpc for batches)');
+  sendBatch<T = any>(build: BatchBuilder<T> | ((b: BatchProxy<T>) => void), options: BatchOptions = {}, from?: Call): Promise<unknown[] | null> {
+    const { transport } = this.connection;
+    if (!this.connection.codec.supportsBatches) {
+      throw new TypeError('BsonRpc has no batches: BSON-RPC carries one document per message (use JsonRpc for batches)');
+    }
+    if (transport instanceof StreamTransport && transport.framing.supportsBatches === false) {
+      return Promise.reject(new TypeError(`batchCall: the framing "${transport.framing.name}" declares it cannot carry batches`));
+    }
+    let builder: BatchBuilder<T>;
+    if (build instanceof BatchBuilder) builder = build;
+    else if (typeof build === 'function') {
+      builder = new BatchBuilder<T>();
+      build(batchProxy(builder, (args) => this.argsToParams(args)) as BatchProxy<T>);
+    } else return Promise.reject(new TypeError('batchCall takes a callback or a BatchBuilder'));
+    if (builder.items.length === 0) return Promise.reject(new TypeError('batchCall: an empty batch is not valid JSON-RPC'));
+    const conn = this.connection;
+    if (this.isClosed) return Promise.reject(conn.closedError(builder.items[0].method));
+
+    const ids: RequestId[] = [];
+    const methods: string[] = [];
+    let payload: string | Uint8Array;
+    try {
+      conn.checkPendingLimit(builder.items[0].method, builder.items.filter((i) => i.kind === 'request').length);
+      const messages = builder.items.map((item) => {
+        if (item.kind === 'notification') return buildCall(conn.versionKey, item.method, item.params);
+        const id = conn.newId();
+        ids.push(id);
+        methods.push(item.method);
+        return buildCall(conn.versionKey, item.method, item.params, id);
+      });
+      payload = conn.codec.encode(messages);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Each request gets its own pending entry so responses route by id even
+    // if the peer answers them separately; the batch has one timer.
+    const settled = ids.map((id, i) =>
+      conn.pending.add(id, methods[i]).then(
+        (value) => value,
+        (err: unknown) => {
+          if (err instanceof PeerError) return err;
+          throw err;
+        },
+      ),
+    );
+    const timeout = options.timeout ?? conn.options.timeout;
+    let timer: NodeJS.Timeout | undefined;
+    if (timeout) {
+      timer = setTimeout(() => {
+        const error = new ResponseTimeout(`batch of ${ids.length} (${methods.join(', ')})`, timeout, conn.options.connectionId);
+        for (const id of ids) conn.pending.abandon(id, error);
+      }, timeout);
+    }
+    if (ids.length > 0) conn.scheduler.awaitingAnswer(from);
+    try {
+      conn.write(payload);
+    } catch (err) {
+      for (const id of ids) conn.pending.reject(id, err);
+    }
+    if (ids.length === 0) return Promise.resolve(null);
+    const all = Promise.all(settled).finally(() => clearTimeout(timer));
+    // Entries rejected together (timeout/close) must not leave unobserved rejections behind.
+    for (const p of settled) p.catch(() => undefined);
+    return all;
   }
 
   override emit<K extends keyof PeerEvents>(event: K, ...args: PeerEvents[K]): boolean;

@@ -30,7 +30,15 @@ export interface PendingOptions {
 export class PendingRequests {
   private readonly entries = new Map<RequestId, Entry>();
 
-  constructor(private readonly connectionId: string) {}
+  constructor(
+    private readonly connectionId: string,
+    /**
+     * Called with the id of a request this side stopped waiting for (its
+     * timeout passed or its signal aborted) while the connection is open:
+     * the connection tells the other side to stop too.
+     */
+    private readonly onGiveUp?: (id: RequestId) => void,
+  ) {}
 
   /** Number of requests awaiting a response. */
   get size(): number {
@@ -57,11 +65,11 @@ export class PendingRequests {
           return;
         }
         entry.signal = signal;
-        entry.onAbort = () => this.settle(id, entry, false, signal.reason);
+        entry.onAbort = () => this.giveUp(id, entry, signal.reason);
         signal.addEventListener('abort', entry.onAbort, { once: true });
       }
       if (timeout !== undefined && timeout > 0 && Number.isFinite(timeout)) {
-        entry.timer = setTimeout(() => this.settle(id, entry, false, new ResponseTimeout(method, timeout, this.connectionId)), timeout);
+        entry.timer = setTimeout(() => this.giveUp(id, entry, new ResponseTimeout(method, timeout, this.connectionId)), timeout);
       }
       this.entries.set(id, entry);
     });
@@ -87,6 +95,18 @@ export class PendingRequests {
   reject(id: RequestId, error: unknown): void {
     const entry = this.entries.get(id);
     if (entry) this.settle(id, entry, false, error);
+  }
+
+  /** Stops waiting for one request and tells `onGiveUp` (a batch's timeout, per member). */
+  abandon(id: RequestId, error: unknown): void {
+    const entry = this.entries.get(id);
+    if (entry) this.giveUp(id, entry, error);
+  }
+
+  private giveUp(id: RequestId, entry: Entry, error: unknown): void {
+    if (this.entries.get(id) !== entry) return;
+    this.settle(id, entry, false, error);
+    this.onGiveUp?.(id);
   }
 
   /** Rejects everything still pending: the connection is gone. */

@@ -10,9 +10,9 @@
  * {@link RouterHost}, so the router is tested with a fake host.
  */
 import type { ConnectionLogger } from '../logger';
-import { ErrorCodes, InvalidRequest, MethodNotFound, PeerError } from '../errors';
+import { ErrorCodes, InvalidParams, InvalidRequest, MethodNotFound, PeerError } from '../errors';
 import type { Call, CallKind, Reply, ResolvedHandler } from './call';
-import { buildError, classify, Incoming, Params, RequestId } from './messages';
+import { buildError, buildResult, classify, Incoming, Params, readId, RequestId } from './messages';
 
 /** What the router needs from its connection. */
 export interface RouterHost {
@@ -37,7 +37,12 @@ export interface RouterHost {
   close(reason: string): void;
   /** Reports a protocol problem the user may want to see (emitted or logged). */
   report(error: Error): void;
+  /** The other side cancelled its request `id` (`$/cancelRequest`); unknown ids are the host's to ignore. */
+  cancel(id: RequestId): void;
 }
+
+/** LSP's cancellation notification, which vscode-jsonrpc and StreamJsonRpc send: `{ "id": <id> }`. */
+export const CANCEL_METHOD = '$/cancelRequest';
 
 /**
  * Handles a message to a reserved name (`$/…`, `rpc.…`) before any handler
@@ -140,6 +145,26 @@ export class Router {
     }
   }
 
+  /**
+   * `$/cancelRequest { id }`: tells the host, which aborts that request's
+   * signal and answers it -32800 if it is still live. An unknown id is
+   * ignored (the request may have finished a moment ago). LSP sends it as a
+   * notification; a peer that sends it as a request gets `null`.
+   */
+  private cancel(params: Params | undefined, callId: RequestId | null | undefined, reply: Reply | undefined): void {
+    const { host } = this;
+    const target = params !== undefined && !Array.isArray(params) ? readId(params.id) : undefined;
+    if (target === undefined || target === null) {
+      // A notification cannot be answered: a malformed one is only logged (a flood of them costs a lookup each).
+      host.logger.debug({ params }, `${CANCEL_METHOD} without a valid id ignored`);
+      const data = `${CANCEL_METHOD} takes { "id": <request id> }`;
+      if (reply !== undefined) reply(buildError(host.versionKey, callId as RequestId | null, new InvalidParams(undefined, data).toJSON()));
+      return;
+    }
+    host.cancel(target);
+    if (reply !== undefined) reply(buildResult(host.versionKey, callId as RequestId | null, null));
+  }
+
   private unmatched(id: RequestId | null): void {
     // Late answers after a timeout or an abort land here; that is normal.
     this.host.logger.debug({ id }, 'response to no pending request dropped');
@@ -148,8 +173,9 @@ export class Router {
   /** A request (with `reply`) or a notification (without): reserved hook, then the handler table. */
   private call(kind: CallKind, method: string, params: Params | undefined, id: RequestId | null | undefined, reply: Reply | undefined): void {
     const { host } = this;
-    if (this.reserved !== undefined && isReservedName(method)) {
-      const reserved = this.reserved.get(method);
+    if (isReservedName(method)) {
+      if (method === CANCEL_METHOD) return this.cancel(params, id, reply);
+      const reserved = this.reserved?.get(method);
       if (reserved !== undefined) return reserved(kind, params, id, reply ?? ignore);
     }
     const handler = host.resolve(method);

@@ -15,7 +15,7 @@
  * route or find handlers (the router does) and does not touch the transport.
  */
 import type { ConnectionLogger } from '../logger';
-import { ConnectionClosedError, PeerError, ServerOverloaded, toWireError } from '../errors';
+import { ConnectionClosedError, PeerError, RequestCancelled, ServerOverloaded, toWireError } from '../errors';
 import type { Call } from './call';
 import { buildError, buildResult, RequestId } from './messages';
 
@@ -80,6 +80,13 @@ class WorkQueue {
   }
 }
 
+/**
+ * Code wrapped around every handler of a connection: `next()` runs the rest
+ * of the chain and the handler and resolves to the result, which the
+ * middleware may return as it is, replace, or replace by throwing.
+ */
+export type CallMiddleware = (call: Call, next: () => Promise<unknown>) => unknown;
+
 /** The call whose handler is running its synchronous part right now (see `currentContext`). */
 let current: Call | undefined;
 
@@ -89,6 +96,40 @@ let current: Call | undefined;
  */
 export function currentCall(): Call | undefined {
   return current;
+}
+
+/**
+ * Runs `call` through `chain` (outermost first) and then its handler. A
+ * middleware that never calls `next` answers with its own result; calling
+ * `next` twice rejects the second call (the handler runs once).
+ */
+function runChain(chain: readonly CallMiddleware[], call: Call): Promise<unknown> {
+  const step = (i: number): Promise<unknown> => {
+    if (i === chain.length) {
+      // The handler's synchronous part may run after an await in a middleware: currentContext() must still see it.
+      const outer = current;
+      current = call;
+      try {
+        return Promise.resolve(call.handler.invoke(call.params, call));
+      } catch (err) {
+        return Promise.reject(err);
+      } finally {
+        current = outer;
+      }
+    }
+    let called = false;
+    const next = (): Promise<unknown> => {
+      if (called) return Promise.reject(new Error(`next() called more than once by middleware #${i + 1} for "${call.method}"`));
+      called = true;
+      return step(i + 1);
+    };
+    try {
+      return Promise.resolve(chain[i](call, next));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+  return step(0);
 }
 
 /**
@@ -113,6 +154,8 @@ export class Scheduler {
   private readonly requests: WorkQueue;
   private readonly notifications: WorkQueue;
   private readingPaused = false;
+  /** Middleware, outermost first; undefined (not empty) when there is none, so the plain path checks one field. */
+  private middleware: CallMiddleware[] | undefined = undefined;
   /** Handlers that gave up their slot to await an answer from the other side (see {@link Scheduler.awaitingAnswer}). */
   private suspended = 0;
   /**
@@ -125,6 +168,19 @@ export class Scheduler {
   constructor(private readonly host: SchedulerHost) {
     this.requests = new WorkQueue(host.requestConcurrency, true);
     this.notifications = new WorkQueue(host.notificationConcurrency, false);
+  }
+
+  /**
+   * Adds middleware around every handler started from now on; the first
+   * added is the outermost. Returns a function that removes it.
+   */
+  use(middleware: CallMiddleware): () => void {
+    if (typeof middleware !== 'function') throw new TypeError('use() takes a function (call, next) => result');
+    this.middleware = [...(this.middleware ?? []), middleware];
+    return () => {
+      const rest = (this.middleware ?? []).filter((m) => m !== middleware);
+      this.middleware = rest.length > 0 ? rest : undefined;
+    };
   }
 
   /** Handlers currently running (queued ones excluded). */
@@ -229,14 +285,32 @@ export class Scheduler {
   }
 
   /**
-   * The connection closed: queued calls never run (a closed connection
-   * cannot carry their answers) and running ones see their signal abort.
+   * The caller cancelled `call`: its signal aborts (reason: a
+   * `RequestCancelled` that says so) and it is answered -32800 now, so the
+   * caller's side is freed at once; the handler's later result is dropped.
+   * A queued call never runs. Does nothing to a call already answered.
    */
-  closed(reason: unknown): void {
+  cancel(call: Call): void {
+    if (call.answered) return;
+    const reason = new RequestCancelled('Request cancelled', 'cancelled by the caller');
+    call.abortSignal(reason);
+    this.answer(call, buildError(this.host.versionKey, call.id as RequestId | null, { code: reason.code, message: reason.message }));
+  }
+
+  /**
+   * The connection closed: queued calls never run (a closed connection
+   * cannot carry their answers) and running ones see their signal abort
+   * with the error `reason()` makes.
+   */
+  closed(reason: () => unknown): void {
     const dropped = this.requests.drain().length + this.notifications.drain().length;
     if (dropped > 0) this.host.logger.debug({ dropped }, 'queued calls dropped on close');
-    for (const call of this.live.values()) call.abortSignal(reason);
-    this.live.clear();
+    // The reason is made only when a live call needs it: an error's stack trace costs more than the rest of a close.
+    if (this.live.size > 0) {
+      const error = reason();
+      for (const call of this.live.values()) call.abortSignal(error);
+      this.live.clear();
+    }
     this.maybeIdle();
   }
 
@@ -254,6 +328,12 @@ export class Scheduler {
     this.live.set(key, call);
   }
 
+  private untrack(call: Call): void {
+    if (call.liveKey === undefined) return;
+    if (this.live.get(call.liveKey) === call) this.live.delete(call.liveKey);
+    call.liveKey = undefined;
+  }
+
   /**
    * Runs one handler. Sync results are answered in the same tick (the
    * common fast path: no promise is created); thenables when they settle.
@@ -266,7 +346,7 @@ export class Scheduler {
     current = call;
     let result: unknown;
     try {
-      result = call.handler.invoke(call.params, call);
+      result = this.middleware === undefined ? call.handler.invoke(call.params, call) : runChain(this.middleware, call);
     } catch (err) {
       current = outer;
       this.finish(q, call, false, err);
@@ -294,10 +374,7 @@ export class Scheduler {
       call.holdsSlot = false;
       q.active--;
     } else this.suspended--;
-    if (call.liveKey !== undefined) {
-      if (this.live.get(call.liveKey) === call) this.live.delete(call.liveKey);
-      call.liveKey = undefined;
-    }
+    this.untrack(call);
     const { host } = this;
     const isRequest = call.kind === 'request';
     if (!ok) {
@@ -325,8 +402,17 @@ export class Scheduler {
   private pump(q: WorkQueue): void {
     if (q.pumping) return;
     q.pumping = true;
-    while (q.active < q.limit && q.size > 0 && !(q.gated && this.host.congested)) this.start(q, q.shift());
+    let skipped = false;
+    while (q.active < q.limit && q.size > 0 && !(q.gated && this.host.congested)) {
+      const call = q.shift();
+      if (call.answered) {
+        // Cancelled while it waited: it never runs.
+        this.untrack(call);
+        skipped = true;
+      } else this.start(q, call);
+    }
     q.pumping = false;
+    if (skipped) this.maybeIdle();
     const half = this.host.maxQueued >> 1;
     if (this.readingPaused && this.requests.size <= half && this.notifications.size <= half) this.resume();
   }

@@ -14,6 +14,8 @@ import { EventEmitter } from 'node:events';
 import { ListenError } from '../errors';
 import { ConnectionLogger } from '../logger';
 import type { AnyRpc } from '../net/options';
+import type { Middleware } from '../peer/peer';
+import type { Disposable } from '../protocol/router';
 import { CloseOptions, DEFAULT_CLOSE_TIMEOUT, ListenOptions, Server } from './types';
 
 /** IPC messages between the primary and its workers (tagged so user messages pass by). @internal */
@@ -60,6 +62,15 @@ export class ClusterPrimary extends EventEmitter implements Server {
 
   get listening(): boolean {
     return this.closing === undefined;
+  }
+
+  /**
+   * The primary has no connections: each worker runs the same program, and
+   * its own `listen(...).use(...)` applies there. Recorded here so that
+   * code written for one process runs unchanged; it does nothing.
+   */
+  use(_middleware: Middleware): Disposable {
+    return { dispose: () => undefined };
   }
 
   close(options: CloseOptions = {}): Promise<boolean> {

@@ -4,7 +4,8 @@
  * cluster primary that forks workers which each start one.
  */
 import { resolveProtocol } from '../net/options';
-import { unsupportedScheme } from '../net/schemes';
+import { checkScheme } from '../net/schemes';
+import { checkPingInterval } from '../net/websocket';
 import { parseRpcUrl } from '../net/url';
 import { registerServer } from '../ns/keeper';
 import { ClusterPrimary, isClusterWorker, serveAsWorker } from './cluster';
@@ -18,6 +19,7 @@ import type { ListenOptions, Server, ServicesFactory } from './types';
  *
  * ```ts
  * const server = await listen('tcp://127.0.0.1:0', (info) => new ServerServices());
+ * const web = await listen('ws://127.0.0.1:8080/rpc', () => new ServerServices()); // WebSocket upgrades on /rpc
  * ```
  *
  * Rejects with a `TypeError` for a bad URL or option, and with
@@ -39,7 +41,7 @@ export async function listen(url: string, servicesFactory: ServicesFactory, opti
 
 async function listenHere(url: string, servicesFactory: ServicesFactory, options: ListenOptions): Promise<Server> {
   const u = parseRpcUrl(url);
-  const scheme = unsupportedScheme(u, 'listen', url);
+  const scheme = checkScheme(u, 'listen', url, options);
   resolveProtocol(options, u);
   if (typeof servicesFactory !== 'function') {
     throw new TypeError(`listen("${url}"): servicesFactory must be a function (info) => services; wrap a shared object as () => obj`);
@@ -55,11 +57,14 @@ async function listenHere(url: string, servicesFactory: ServicesFactory, options
   if (keepAlive !== undefined && keepAlive !== false && !(Number.isInteger(keepAlive) && keepAlive > 0)) {
     throw new TypeError(`option keepAlive must be a positive number of ms or false, got ${String(keepAlive)}`);
   }
-  if (options.tls && scheme !== 'tls') throw new TypeError(`listen("${url}"): option tls is only for tls:// URLs`);
-  if (scheme === 'tls' && !options.tls) throw new TypeError(`listen("${url}"): a tls:// server needs options.tls with at least key and cert`);
+  checkPingInterval(options.pingInterval);
+  const secure = scheme === 'tls' || scheme === 'wss';
+  if (options.tls && !secure) throw new TypeError(`listen("${url}"): option tls is only for tls:// and wss:// URLs`);
+  if (secure && !options.tls) throw new TypeError(`listen("${url}"): a ${scheme}:// server needs options.tls with at least key and cert`);
   if (workers !== undefined) {
     if (!(Number.isInteger(workers) && workers > 0)) throw new TypeError(`option workers must be a positive integer, got ${String(workers)}`);
     if (scheme === 'unix') throw new TypeError(`listen("${url}"): workers need a tcp:// or tls:// URL (cluster shares ports, not unix sockets)`);
+    if (scheme === 'ws' || scheme === 'wss') throw new TypeError(`listen("${url}"): workers are not yet supported for ${scheme}:// (untested); run one process per port`);
     if (!isClusterWorker()) return ClusterPrimary.start(url, workers, options);
     const server = await SocketServer.start(u, scheme, servicesFactory, options);
     serveAsWorker(server);

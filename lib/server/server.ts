@@ -1,5 +1,6 @@
 /**
- * The server of one process: accepts tcp, tls or unix connections, wraps
+ * The server of one process: accepts tcp, tls, unix or WebSocket (ws, wss)
+ * connections, wraps
  * each in a peer through the public constructors (as a user's
  * `net.createServer(socket => new JsonRpc(socket, ...))` would), tracks
  * the live peers, refuses connections past `maxConnections`, and shuts
@@ -9,13 +10,20 @@
  * service objects the factory returns (nothing is disposed on close).
  */
 import { EventEmitter } from 'node:events';
+import type * as http from 'node:http';
 import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
+import type { WebSocket } from 'ws';
 import { ListenError } from '../errors';
 import { ConnectionLogger } from '../logger';
 import { AnyRpc, makePeer, NetPeerOptions } from '../net/options';
-import { createStreamServer, listenTarget, StreamScheme } from '../net/schemes';
-import { formatRpcUrl, RpcUrl } from '../net/url';
+import type { Middleware } from '../peer/peer';
+import type { Disposable } from '../protocol/router';
+import { createStreamServer, listenTarget } from '../net/schemes';
+import { formatRpcUrl, RpcUrl, Scheme } from '../net/url';
+import { createWebSocketServer, isWebSocketScheme, webSocketTransport, WebSocketSetup } from '../net/websocket';
+import type { Transport } from '../transport/transport';
 import {
   CloseOptions,
   ConnectionInfo,
@@ -37,30 +45,36 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class SocketServer extends EventEmitter implements Server {
   url: string;
   private readonly peers = new Set<AnyRpc>();
+  /** Middleware from use(), outermost first, with what each added to each live peer. */
+  private middleware: { fn: Middleware; onPeer: Map<AnyRpc, Disposable> }[] = [];
   /** Every accepted socket, wrapped or not yet (TLS handshake, async factory): close() ends them all. */
   private readonly sockets = new Set<net.Socket>();
   private readonly log: ConnectionLogger;
   private readonly peerOptions: NetPeerOptions;
   private readonly maxConnections: number;
   private readonly keepAlive: number | false;
+  private readonly wsSetup: WebSocketSetup;
   private closing: Promise<boolean> | undefined;
   private nextId = 0;
   private readonly server: net.Server;
 
   private constructor(
     private readonly u: RpcUrl,
-    scheme: StreamScheme,
+    scheme: Scheme,
     private readonly factory: ServicesFactory,
     options: ListenOptions,
   ) {
     super();
-    const { tls: tlsOptions, maxConnections, workers: _workers, backlog: _backlog, keepAlive, ...peerOptions } = options;
+    const { tls: tlsOptions, maxConnections, workers: _workers, backlog: _backlog, keepAlive, pingInterval, ...peerOptions } = options;
     this.peerOptions = peerOptions;
+    this.wsSetup = { binary: (options.protocol ?? u.protocol) === 'bson', maxMessageSize: options.maxMessageSize, pingInterval };
     this.maxConnections = maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.keepAlive = keepAlive ?? DEFAULT_KEEPALIVE;
     this.log = new ConnectionLogger(options.logger, 'server');
     this.url = formatRpcUrl(u);
-    this.server = createStreamServer(scheme, tlsOptions, this.onRaw, (s) => void this.onSocket(s));
+    this.server = isWebSocketScheme(scheme)
+      ? createWebSocketServer(u, scheme, tlsOptions, options.maxMessageSize, this.onRaw, this.onWebSocket)
+      : createStreamServer(scheme, tlsOptions, this.onRaw, (s) => void this.accept(s, s));
     this.server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) =>
       // A certificate that fails verification shows as "socket hang up"; authorizationError says why.
       this.report(err, { remoteAddress: socket.remoteAddress, authorizationError: socket.authorizationError?.message }, 'TLS handshake refused'),
@@ -68,7 +82,7 @@ export class SocketServer extends EventEmitter implements Server {
   }
 
   /** Listens on `u`; resolves once it accepts connections, rejects with `ListenError`. @internal */
-  static async start(u: RpcUrl, scheme: StreamScheme, factory: ServicesFactory, options: ListenOptions): Promise<SocketServer> {
+  static async start(u: RpcUrl, scheme: Scheme, factory: ServicesFactory, options: ListenOptions): Promise<SocketServer> {
     const s = new SocketServer(u, scheme, factory, options);
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
@@ -118,39 +132,66 @@ export class SocketServer extends EventEmitter implements Server {
     if (this.keepAlive !== false && socket.remotePort !== undefined) socket.setKeepAlive(true, this.keepAlive);
   };
 
-  /** A connection that may carry messages (after the TLS handshake): ask the factory, make the peer. */
-  private async onSocket(socket: net.Socket): Promise<void> {
-    if (socket.destroyed || this.closing) return void socket.destroy();
+  /** A WebSocket upgraded on our path: its transport listens at once, so nothing it sends is lost while the factory runs. */
+  private readonly onWebSocket = (ws: WebSocket, request: http.IncomingMessage): void => {
+    void this.accept(request.socket as net.Socket, webSocketTransport(ws, this.wsSetup));
+  };
+
+  /**
+   * A connection that may carry messages (after the TLS handshake, or the
+   * WebSocket upgrade): ask the factory, make the peer over `carrier` (the
+   * socket itself, or a transport on it).
+   */
+  private async accept(socket: net.Socket, carrier: Duplex | Transport): Promise<void> {
+    const discard = (): void => (carrier === socket ? void socket.destroy() : (carrier as Transport).abort());
+    if (socket.destroyed || this.closing) return discard();
     const connectionId = `c${++this.nextId}`;
     const info = connectionInfo(socket, this.url, connectionId);
-    // Until the peer listens, a reset must not be an unhandled 'error'.
+    // Until the peer listens, a reset must not be an unhandled 'error' (a transport listens already).
     const early = (err: Error): void => this.log.debug({ connection: connectionId, err }, 'socket error before the peer started');
     socket.on('error', early);
     let peer: AnyRpc;
     try {
       const services = await this.factory(info);
-      if (socket.destroyed || this.closing) return void socket.destroy();
-      peer = makePeer(socket, services, {
+      if (socket.destroyed || this.closing) return discard();
+      peer = makePeer(carrier, services, {
         ...this.peerOptions,
         connectionId,
         clientInfo: this.peerOptions.clientInfo ?? info,
       }, this.u);
     } catch (err) {
-      socket.destroy();
+      discard();
       this.report(err as Error, { connection: connectionId, remoteAddress: info.remoteAddress }, 'connection refused: the services factory failed');
       return;
     } finally {
       socket.off('error', early);
     }
     this.peers.add(peer);
+    for (const m of this.middleware) m.onPeer.set(peer, peer.use(m.fn));
     // Lines about one connection go through its own child logger ({ connectionId }).
     if (this.log.isLevelEnabled('debug')) peer.logger.debug({ remoteAddress: info.remoteAddress, url: this.url }, 'connection');
     peer.on('close', (reason) => {
       this.peers.delete(peer);
+      for (const m of this.middleware) m.onPeer.delete(peer);
       if (this.log.isLevelEnabled('debug')) peer.logger.debug({ reason }, 'disconnect');
       this.emit('disconnect', peer, info);
     });
     this.emit('connection', peer, info);
+  }
+
+  /** {@inheritDoc Server.use} */
+  use(middleware: Middleware): Disposable {
+    if (typeof middleware !== 'function') throw new TypeError('use() takes a function (call, next) => result');
+    const entry = { fn: middleware, onPeer: new Map<AnyRpc, Disposable>() };
+    for (const peer of this.peers) entry.onPeer.set(peer, peer.use(middleware));
+    this.middleware.push(entry);
+    return {
+      dispose: () => {
+        this.middleware = this.middleware.filter((m) => m !== entry);
+        for (const d of entry.onPeer.values()) d.dispose();
+        entry.onPeer.clear();
+      },
+    };
   }
 
   private async shutdown(timeout: number): Promise<boolean> {

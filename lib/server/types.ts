@@ -3,10 +3,12 @@
  * services factory gets per connection, its events, and the `Server`
  * interface both implementations (one process, or a cluster primary) offer.
  */
-import type { Logger } from 'pino';
+import type { RpcLogger as Logger } from '../logger';
 import type * as tls from 'node:tls';
 import type { AnyRpc, NetPeerOptions } from '../net/options';
 import type { RegisterOptions } from '../ns/keeper';
+import type { Middleware } from '../peer/peer';
+import type { Disposable } from '../protocol/router';
 
 /** What a services factory (and, by default, a handler's `clientInfo`) learns about a new connection. */
 export interface ConnectionInfo {
@@ -36,8 +38,14 @@ export type ServicesFactory = (info: ConnectionInfo) => object | null | Promise<
 
 /** Options of {@link listen}: every peer option, applied to each connection, plus the server's own. */
 export interface ListenOptions extends NetPeerOptions {
-  /** For `tls://`: Node's `tls.createServer` options (`key`, `cert`, `ca`, `requestCert`, `rejectUnauthorized`, …). */
+  /** For `tls://` and `wss://`: Node's `tls.createServer` options (`key`, `cert`, `ca`, `requestCert`, `rejectUnauthorized`, …). */
   tls?: tls.TlsOptions;
+  /**
+   * For `ws://` and `wss://`: ms between WebSocket pings to each client; a
+   * client whose pong has not come back when the next ping is due is
+   * dropped. 0 disables. Default 30000.
+   */
+  pingInterval?: number;
   /** Live connections at most; past it a new connection is closed at once and logged. Default 10000. */
   maxConnections?: number;
   /**
@@ -104,6 +112,13 @@ export interface Server {
    * call gets the same promise).
    */
   close(options?: CloseOptions): Promise<boolean>;
+  /**
+   * Adds middleware to every connection, present and future (see
+   * `RpcPeer.use`): the first added is the outermost. With `workers`, each
+   * worker runs the same program and so adds it itself; the primary has no
+   * connections. Returns a {@link Disposable} that removes it everywhere.
+   */
+  use(middleware: Middleware): Disposable;
   /** Subscribes to a {@link ServerEvents} event. */
   on<K extends keyof ServerEvents>(event: K, listener: (...args: ServerEvents[K]) => void): this;
   /** Subscribes to a {@link ServerEvents} event once. */

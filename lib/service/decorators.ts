@@ -20,6 +20,7 @@
  * for code without decorators, wraps a function: `request(fn)` (define.ts).
  */
 import { defineHandler, HandlerDefinition } from './define';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- for the {@link defineService} in the doc comments below
 import type { defineService } from './define';
 import {
   claimPending,

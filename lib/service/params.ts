@@ -55,7 +55,7 @@ export function readParamShape(fn: Function): ParamShape {
   let rest = false;
   let required = -1;
   for (const raw of splitTopLevel(list.text)) {
-    let p = raw.trim();
+    const p = raw.trim();
     if (!p) continue;
     if (p.startsWith('...')) {
       rest = true;

@@ -169,7 +169,6 @@ test('a server killed with SIGKILL disappears from ns list; a lookup then exits 
 
 describe('call options, in process against a server of this test', () => {
   // Loaded here so the spawned tests above do not pay for it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lib = require('../../lib') as typeof import('../../lib');
   const { listen, notification, request, serviceClass } = lib;
   const seen: string[] = [];

@@ -32,6 +32,7 @@ test('a tiny soak runs every phase, prints heap and RSS figures and exits 0', as
     SOAK_CALLS: '3000',
     SOAK_CYCLES: '40',
     SOAK_CONNS: '40',
+    SOAK_CANCELS: '2000',
     SOAK_SETTLE_MS: '200',
     // Too few calls for a growth figure to mean anything: only the plumbing is checked here.
     SOAK_MAX_GROWTH: '200',
@@ -40,6 +41,7 @@ test('a tiny soak runs every phase, prints heap and RSS figures and exits 0', as
   expect(out).toMatch(/^calls  3000 in \d+ ms .*heap [\d.]+ MB \(-?[\d.]+%\), rss [\d.]+ MB/m);
   expect(out).toMatch(/^cycles 40 in /m);
   expect(out).toMatch(/^conns  40 in .*while held: .* 41 live/m);
+  expect(out).toMatch(/^cancels 2000 in \d+ ms/m);
   expect(out).toMatch(/^end: heap .* -> .*; \d+ calls served/m);
   expect(code).toBe(0);
 }, 25_000);

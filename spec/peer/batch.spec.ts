@@ -226,3 +226,18 @@ describe('BsonRpc has no batches', () => {
     await p.finish();
   });
 });
+
+test('the callback form of batchCall is typed by the other side\'s service: names and arguments are checked', async () => {
+  const p = pair('json', new Svc(), undefined);
+  const results = await p.b.batchCall<Svc>((b) => {
+    b.add(1, 2);
+    b.n.log('typed');
+    // @ts-expect-error add takes numbers
+    b.add('1', 2);
+    // @ts-expect-error no such method on Svc
+    b.nope();
+  }).catch((e: Error) => e);
+  // The two lines the compiler refuses still run untyped: the batch holds both, and answers each.
+  expect(Array.isArray(results) && results[0]).toBe(3);
+  await p.finish();
+});

@@ -14,7 +14,7 @@ import {
   RpcContext,
   serviceClass,
 } from '../../lib';
-import { Pair, pair, PeerKind } from '../helpers/pair';
+import { Pair, pair } from '../helpers/pair';
 import { deferred, settle, sleep, until } from '../helpers/wait';
 import { tap } from '../helpers/tap';
 

@@ -16,7 +16,7 @@ import {
   serviceClass,
   UnspecifiedPeerError,
 } from '../../lib';
-import { pair, PeerKind } from '../helpers/pair';
+import { pair } from '../helpers/pair';
 import { tap } from '../helpers/tap';
 
 class CustomError extends PeerError {

@@ -14,6 +14,7 @@ function fakeHost(handlers: Record<string, CallKind> = {}) {
   const settled: [string, RequestId, unknown][] = [];
   const closes: string[] = [];
   const reports: Error[] = [];
+  const cancels: RequestId[] = [];
   const logs = logSink();
   const host: RouterHost = {
     versionKey: 'jsonrpc',
@@ -31,8 +32,9 @@ function fakeHost(handlers: Record<string, CallKind> = {}) {
     send: (m) => void sent.push(m),
     close: (r) => void closes.push(r),
     report: (e) => void reports.push(e),
+    cancel: (id) => void cancels.push(id),
   };
-  return { host, sent, scheduled, settled, closes, reports, logs, router: new Router(host) };
+  return { host, sent, scheduled, settled, closes, reports, cancels, logs, router: new Router(host) };
 }
 
 describe('Router with a fake host', () => {
@@ -82,20 +84,39 @@ describe('Router with a fake host', () => {
   });
 
   test('reserved names go to their hook before any handler lookup; dispose removes it', () => {
-    const f = fakeHost({ '$/cancelRequest': 'notification' });
+    const f = fakeHost({ '$/custom': 'notification' });
     const seen: unknown[] = [];
-    const sub = f.router.reserve('$/cancelRequest', (kind, params, id, reply) => {
+    const sub = f.router.reserve('$/custom', (kind, params, id, reply) => {
       seen.push([kind, params, id]);
       reply(undefined);
     });
-    f.router.dispatch({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 3 } });
+    f.router.dispatch({ jsonrpc: '2.0', method: '$/custom', params: { id: 3 } });
     expect(seen).toEqual([['notification', { id: 3 }, undefined]]);
     expect(f.scheduled).toEqual([]);
     sub.dispose();
     sub.dispose();
-    f.router.dispatch({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 3 } });
+    f.router.dispatch({ jsonrpc: '2.0', method: '$/custom', params: { id: 3 } });
     expect(seen).toHaveLength(1);
     expect(f.scheduled).toHaveLength(1); // now the ordinary table answers
+  });
+
+  test('$/cancelRequest {id} reaches host.cancel; a malformed one is ignored (notification) or -32602 (request)', () => {
+    const f = fakeHost({ '$/cancelRequest': 'notification' });
+    f.router.dispatch({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 3 } });
+    f.router.dispatch({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 'x' } });
+    for (const params of [undefined, [3], {}, { id: null }, { id: 1.5 }, { id: {} }, { id: true }]) {
+      f.router.dispatch({ jsonrpc: '2.0', method: '$/cancelRequest', ...(params === undefined ? {} : { params }) });
+    }
+    expect(f.cancels).toEqual([3, 'x']);
+    expect(f.sent).toEqual([]);
+    expect(f.scheduled).toEqual([]); // never reaches the handler table, even with a handler of that name
+    f.router.dispatch({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 4 }, id: 9 });
+    f.router.dispatch({ jsonrpc: '2.0', method: '$/cancelRequest', params: {}, id: 10 });
+    expect(f.cancels).toEqual([3, 'x', 4]);
+    expect(f.sent).toEqual([
+      { jsonrpc: '2.0', result: null, id: 9 },
+      { jsonrpc: '2.0', error: { code: -32602, message: 'Invalid params', data: '$/cancelRequest takes { "id": <request id> }' }, id: 10 },
+    ]);
   });
 
   test('reserve() refuses ordinary and duplicate names', () => {

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { FramingError } from '../../lib';
 import { main as calls } from '../../samples/calls';
+import { main as chat } from '../../samples/chat';
 import { main as demo } from '../../samples/demo';
 import { main as errors } from '../../samples/errors';
 import { main as fileMonitor } from '../../samples/file-monitor';
@@ -64,6 +65,18 @@ test('file-monitor: two changes pushed, none after unsubscribing', async () => {
   for (const c of result.changes) expect(Number.isNaN(Date.parse(c.mtime))).toBe(false);
   expect(result.afterUnsubscribe).toBe(0);
   expect(result.stillWatched).toEqual([]);
+});
+
+test('chat: over ws://, the server pushes every line to every client as a notification', async () => {
+  const { lines, log } = collector();
+  const { screens, present } = await chat(log);
+  const talk = ['Ada: hello, everyone', 'Grace: hi Ada', 'Alan: I must go'];
+  const after = ['room: Alan left', 'Ada: bye Alan', 'Grace: that is all'];
+  expect(screens.Ada).toEqual(['room: Ada joined', 'room: Grace joined', 'room: Alan joined', ...talk, ...after]);
+  expect(screens.Grace).toEqual(['room: Grace joined', 'room: Alan joined', ...talk, ...after]);
+  expect(screens.Alan).toEqual(['room: Alan joined', ...talk]);
+  expect(present).toEqual(['Ada', 'Grace']);
+  expect(lines[0]).toMatch(/^chat room at ws:\/\/127\.0\.0\.1:\d+\/chat$/);
 });
 
 test('warehouse: three clients share one Warehouse object', async () => {

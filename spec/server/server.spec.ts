@@ -187,9 +187,15 @@ describe('connect and listen', () => {
     }
   });
 
-  test('ws:// and wss:// are recognised but not yet supported', async () => {
-    await expect(connect('ws://127.0.0.1:8080/rpc')).rejects.toThrow(/ws:\/\/ is not yet supported/);
-    await expect(listen('wss://127.0.0.1:0/rpc', () => null)).rejects.toThrow(/wss:\/\/ is not yet supported/);
+  test('ws:// and wss:// take no framing, and tls only for wss', async () => {
+    await expect(connect('ws://127.0.0.1:8080/rpc?framing=ndjson')).rejects.toThrow(/framing does not apply to ws:\/\//);
+    await expect(connect('ws://127.0.0.1:8080/rpc', null, { framing: 'ndjson' })).rejects.toBeInstanceOf(TypeError);
+    await expect(listen('wss://127.0.0.1:0/rpc?framing=rfc7464', () => null)).rejects.toThrow(/framing does not apply to wss:\/\//);
+    await expect(listen('wss://127.0.0.1:0/rpc', () => null)).rejects.toThrow(/needs options.tls/);
+    await expect(listen('ws://127.0.0.1:0/rpc', () => null, { tls: {} })).rejects.toThrow(/option tls is only for tls:\/\/ and wss:\/\//);
+    await expect(listen('ws://127.0.0.1:0/rpc', () => null, { workers: 2 })).rejects.toThrow(/workers are not yet supported/);
+    await expect(listen('ws://127.0.0.1:0/rpc', () => null, { pingInterval: -1 })).rejects.toThrow(/option pingInterval/);
+    await expect(connect('ws://127.0.0.1:1/rpc', null, { pingInterval: NaN })).rejects.toThrow(/option pingInterval/);
   });
 
   test('a port in use rejects with ListenError naming the URL', async () => {

@@ -116,3 +116,34 @@ test('protocol=bson over tls', async () => {
     await bson.close();
   }
 });
+
+describe('wss://', () => {
+  test('mTLS over WebSocket: the handler sees the client certificate; BSON works too', async () => {
+    const tls = { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: true };
+    for (const query of ['', '?protocol=bson']) {
+      const wss = await listen(`wss://127.0.0.1:0/secure${query}`, () => new WhoAmI(), { tls });
+      try {
+        expect(wss.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/secure/);
+        const rpc = await connect(wss.url, null, { tls: { ca: pki.caCert, key: pki.clientKey, cert: pki.clientCert }, timeout: 5000 });
+        expect(rpc.constructor.name).toBe(query ? 'BsonRpc' : 'JsonRpc');
+        expect(await rpc.invokeRequest('whoami')).toEqual({ cn: 'alice', authorized: true, remoteAddress: '127.0.0.1' });
+        rpc.close();
+      } finally {
+        await wss.close({ timeout: 1000 });
+      }
+    }
+  });
+
+  test('a client that does not trust the server certificate fails to connect, naming the URL', async () => {
+    const wss = await listen('wss://127.0.0.1:0/secure', () => new WhoAmI(), { tls: { key: pki.serverKey, cert: pki.serverCert } });
+    wss.on('error', () => undefined); // the refused handshake is reported on the server too
+    try {
+      const err = await connect(wss.url).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectError);
+      expect((err as ConnectError).url).toBe(wss.url);
+      expect((err as Error).message).toMatch(/^cannot connect to wss:\/\/127\.0\.0\.1:\d+\/secure: .*certificate/);
+    } finally {
+      await wss.close({ timeout: 1000 });
+    }
+  });
+});
