@@ -9,6 +9,18 @@ export { listen } from './server/listen';
 export { DEFAULT_MAX_CONNECTIONS, DEFAULT_CLOSE_TIMEOUT } from './server/types';
 export type { Server, ServerEvents, ServicesFactory, ConnectionInfo, ListenOptions, CloseOptions } from './server/types';
 
+// name server: find servers by name (ns://host:port/NAME)
+export { startNameServer, DEFAULT_NS_URL } from './ns/server';
+export type { NameServerOptions } from './ns/server';
+export { nameServer, NameServerClient } from './ns/client';
+export type { RegisterEntryOptions, ListNamesOptions, NameServerClientOptions } from './ns/client';
+export { MemoryNameStore } from './ns/store';
+export type { NameStore, NameEntry, NameLease } from './ns/store';
+export { RedisNameStore } from './ns/redis-store';
+export type { RedisNameStoreOptions } from './ns/redis-store';
+export { UNKNOWN_NAME, NAME_SERVER_FULL } from './ns/service';
+export type { RegisterOptions } from './ns/keeper';
+
 // net: connect by URL, stdio peers
 export { connect } from './net/connect';
 export { spawnPeer, stdioPeer } from './net/stdio';
@@ -46,6 +58,7 @@ export type { HandlerKind, HandlerOptions, DeclaredError } from './service/regis
 export type { StandardSchema, StandardSchemaProps, StandardResult, StandardIssue, StandardJsonSchemaConverter } from './service/standard-schema';
 export { openRpcDocument } from './service/openrpc';
 export type { DiscoverOptions, JsonSchema, OpenRpcDocument, OpenRpcMethod, OpenRpcContentDescriptor } from './service/openrpc';
+export { isServiceClass } from './service/registry';
 export { defineService } from './service/define';
 export type { DefineServiceOptions, DefinedService, HandlerDefinition } from './service/define';
 

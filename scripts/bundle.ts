@@ -32,6 +32,9 @@ import { joinSourceMaps, Placed } from './sourcemap';
 /** File name of the bundle in the output directory; package.json's `main` points at it. */
 export const BUNDLE_FILE = 'bsonrpc.js';
 
+/** File name of the `bsonrpc` command's bundle (bin/bsonrpc.js loads it): lib/cli/, requiring the library bundle. */
+export const CLI_FILE = 'cli.js';
+
 /** File name of the ES module entry beside the bundle; package.json's `exports` `import` condition points at it. */
 export const ESM_FILE = 'bsonrpc.mjs';
 
@@ -79,7 +82,7 @@ function resolveId(dir: string, from: string, spec: string): string {
  * requires. Throws when a relative require does not resolve or a module
  * uses `__dirname`/`__filename`.
  */
-export function bundleModules(dir: string, entry = 'index.js'): Bundle {
+export function bundleModules(dir: string, entry = 'index.js', external: Record<string, string> = {}): Bundle {
   const ids = [entry];
   const index = new Map([[entry, 0]]);
   const bodies: string[] = [];
@@ -90,6 +93,8 @@ export function bundleModules(dir: string, entry = 'index.js'): Bundle {
     bodies.push(
       text.replace(RELATIVE_REQUIRE, (_call, _quote: string, spec: string) => {
         const target = resolveId(dir, id, spec);
+        // A module that ships as its own file (the CLI's one import of the library): a plain require, one copy.
+        if (Object.prototype.hasOwnProperty.call(external, target)) return `require(${JSON.stringify(external[target])})`;
         let k = index.get(target);
         if (k === undefined) {
           k = ids.length;
@@ -184,6 +189,10 @@ export function writeBundle(dir: string, options: WriteOptions = {}): Bundle {
 
 if (require.main === module) {
   const dir = path.resolve(process.argv[2] ?? 'dist');
+  // The CLI first, while its modules are still there; its import of the library becomes require('./bsonrpc.js').
+  const cli = bundleModules(dir, 'cli/main.js', { 'index.js': `./${BUNDLE_FILE}` });
   const { modules } = writeBundle(dir, { sourceMap: true, esm: true });
+  fs.writeFileSync(path.join(dir, CLI_FILE), cli.source);
+  process.stdout.write(`bundled ${cli.modules.length} modules into ${path.relative(process.cwd(), path.join(dir, CLI_FILE))}\n`);
   process.stdout.write(`bundled ${modules.length} modules into ${path.relative(process.cwd(), path.join(dir, BUNDLE_FILE))}\n`);
 }

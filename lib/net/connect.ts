@@ -12,6 +12,7 @@ import { ConnectError } from '../errors';
 import type { BsonRpc } from '../peer/bson-rpc';
 import type { JsonRpc } from '../peer/json-rpc';
 import { AnyRpc, ConnectOptions, DEFAULT_CONNECT_TIMEOUT, makePeer, resolveProtocol } from './options';
+import { connectByName, isNameUrl } from '../ns/resolve';
 import { checkScheme, openSocket, readyEvent } from './schemes';
 import { parseRpcUrl } from './url';
 import { checkPingInterval, isWebSocketScheme, openWebSocket, webSocketTransport } from './websocket';
@@ -23,6 +24,7 @@ import { checkPingInterval, isWebSocketScheme, openWebSocket, webSocketTransport
  * ```ts
  * const rpc = await connect('tcp://127.0.0.1:7000', new ClientServices());
  * const b = await connect('unix:///run/app.sock?protocol=bson');
+ * const n = await connect('ns://127.0.0.1:9090/example.warehouse'); // through a name server
  * const w = await connect('ws://127.0.0.1:8080/rpc'); // one message per WebSocket message
  * ```
  *
@@ -41,6 +43,7 @@ export function connect(url: string, services: object | null | undefined, option
 export function connect(url: string, services?: object | null, options?: ConnectOptions): Promise<AnyRpc>;
 /** The implementation of the overloads above. */
 export async function connect(url: string, services?: object | null, options: ConnectOptions = {}): Promise<AnyRpc> {
+  if (isNameUrl(url)) return connectByName(url, services, options); // ns://host:port/NAME: look up, then connect
   const u = parseRpcUrl(url);
   const scheme = checkScheme(u, 'connect', url, options);
   const protocol = resolveProtocol(options, u); // a bad combination fails before any socket is opened

@@ -7,6 +7,7 @@ import { resolveProtocol } from '../net/options';
 import { checkScheme } from '../net/schemes';
 import { checkPingInterval } from '../net/websocket';
 import { parseRpcUrl } from '../net/url';
+import { registerServer } from '../ns/keeper';
 import { ClusterPrimary, isClusterWorker, serveAsWorker } from './cluster';
 import { SocketServer } from './server';
 import type { ListenOptions, Server, ServicesFactory } from './types';
@@ -26,8 +27,19 @@ import type { ListenOptions, Server, ServicesFactory } from './types';
  * available. With `workers: n` the calling process becomes a cluster
  * primary that forks `process.argv[1]` n times: the program must call
  * `listen` the same way in every process (see docs/deployment.md).
+ *
+ * With `register: { name }` the server also registers in a name server
+ * (see docs/name-server.md), keeps the registration alive, and
+ * unregisters on `close()`.
  */
 export async function listen(url: string, servicesFactory: ServicesFactory, options: ListenOptions = {}): Promise<Server> {
+  const { register, ...rest } = options;
+  const server = await listenHere(url, servicesFactory, rest);
+  // One registration per address: a cluster's primary registers, its workers do not.
+  return register === undefined || (options.workers !== undefined && isClusterWorker()) ? server : registerServer(server, register, rest);
+}
+
+async function listenHere(url: string, servicesFactory: ServicesFactory, options: ListenOptions): Promise<Server> {
   const u = parseRpcUrl(url);
   const scheme = checkScheme(u, 'listen', url, options);
   resolveProtocol(options, u);

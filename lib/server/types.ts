@@ -6,6 +6,7 @@
 import type { RpcLogger as Logger } from '../logger';
 import type * as tls from 'node:tls';
 import type { AnyRpc, NetPeerOptions } from '../net/options';
+import type { RegisterOptions } from '../ns/keeper';
 import type { Middleware } from '../peer/peer';
 import type { Disposable } from '../protocol/router';
 
@@ -68,6 +69,12 @@ export interface ListenOptions extends NetPeerOptions {
   workers?: number;
   /** The server's pino logger; each connection logs through its child `{ connectionId }`. Default as for peers. */
   logger?: Logger;
+  /**
+   * Register this server in a name server under `name` (unregistered on
+   * `close()`; registered again when the name server restarts). The first
+   * registration must succeed, or `listen` rejects. Default: not registered.
+   */
+  register?: RegisterOptions;
 }
 
 /** The events a {@link Server} emits. */

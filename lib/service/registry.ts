@@ -205,6 +205,15 @@ export function markServiceClass(ctor: Function): void {
   Reflect.defineMetadata(SERVICE, true, ctor);
 }
 
+/**
+ * True when `value` is a class marked with `@serviceClass` (or a subclass
+ * of one): what a loader (e.g. `bsonrpc serve`) looks for among a module's
+ * exports.
+ */
+export function isServiceClass(value: unknown): value is new (...args: never[]) => object {
+  return typeof value === 'function' && Reflect.getMetadata(SERVICE, value) === true;
+}
+
 /** True when `value` is an instance of a `@serviceClass` class (or a subclass of one). */
 export function isServiceInstance(value: unknown): value is object {
   if (typeof value !== 'object' || value === null) return false;

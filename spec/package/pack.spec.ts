@@ -150,7 +150,8 @@ test('the tarball holds the bundle, its map, the ESM entry, types, README, LICEN
     ),
   );
   expect(files.filter((f) => /\.ts$/.test(f) && !/\.d\.m?ts$/.test(f))).toEqual([]);
-  expect(files.filter((f) => f.endsWith('.js'))).toEqual(['package/dist/bsonrpc.js']);
+  // The library bundle, the CLI's bundle (which requires the library's), and the CLI's launcher.
+  expect(files.filter((f) => f.endsWith('.js')).sort()).toEqual(['package/bin/bsonrpc.js', 'package/dist/bsonrpc.js', 'package/dist/cli.js']);
 });
 
 test('CommonJS TypeScript with ts-node (type-checked, legacy decorators): server and client as two processes', async () => {
@@ -193,6 +194,31 @@ test('plain ES module JavaScript with defineService, no build step', async () =>
   const dir = project('js', {}, ['server.mjs', 'client.mjs']);
   expect(await twoProcesses(dir, ['server.mjs'], ['client.mjs'])).toBe(EXPECTED);
   report.push('js: node server.mjs + client.mjs: ok');
+}, 60_000);
+
+test('`npx bsonrpc` after installing the tarball: --help, a name server, and ns ping / call against it', async () => {
+  const run = (args: string[]) =>
+    execFileSync('npx', ['--no-install', 'bsonrpc', ...args], { cwd: consumers, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+  expect(run(['call', '--help'])).toMatch(/Example:\n {2}\$ bsonrpc call /);
+  const bin = path.join(consumers, 'node_modules', '.bin', 'bsonrpc');
+  const ns = spawn(bin, ['ns', '--listen', 'tcp://127.0.0.1:0'], { cwd: consumers, stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let err = '';
+      const timer = setTimeout(() => reject(new Error(`no name server in 30 s: ${err}`)), 30_000);
+      ns.stderr?.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /name server on (tcp:\/\/\S+)/.exec(err);
+        if (m) resolve((clearTimeout(timer), m[1]));
+      });
+    });
+    expect(run(['ns', 'ping', '--ns', url])).toBe('pong\n');
+    expect(run(['call', url, 'ns.register', '--named', '{"name":"x","url":"tcp://127.0.0.1:1","ttl":60000}'])).toBe('true\n');
+    expect(run(['ns', 'lookup', 'x', '--ns', url])).toBe('tcp://127.0.0.1:1\n');
+  } finally {
+    ns.kill('SIGTERM');
+  }
+  report.push('bin: npx bsonrpc --help, ns, ns ping, call, ns lookup from the installed package: ok');
 }, 60_000);
 
 test('CommonJS JavaScript: require() and defineService', () => {

@@ -307,3 +307,39 @@ test('discover: rpc.discover answers a valid OpenRPC document of the Calculator'
   expect(doc.methods[2]).toEqual({ name: 'log', deprecated: true, paramStructure: 'either', params: [{ name: 'message', required: true, schema: { type: 'string' } }] });
   expect(lines).toEqual(['add(a, b)', 'div(n, d)', 'log(message) [notification]']);
 });
+
+test('warehouse across three processes (`npm run sample:warehouse`): Janet and Henry find it by name, and `bsonrpc call` by name too', async () => {
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile('npm', ['run', '--silent', 'sample:warehouse'], { cwd: root, env: { ...process.env, BSONRPC_LOG_LEVEL: 'warn' }, timeout: 120_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  const lines = stdout.split('\n');
+  const of = (label: string) => lines.filter((l) => l.startsWith(`[${label}] `)).map((l) => l.slice(label.length + 3));
+  expect(of('visitor')).toEqual([
+    'This is Janet.',
+    "The warehouse contains: ['chair', 'bike', 'flashlight', 'laptop', 'couch']",
+    'Janet would like to deposit something.',
+    'Type a thing you want to store (or empty): television',
+    'Janet would like to retrieve something.',
+    'Type something you want to take (or empty): couch',
+    'Thank you, come again!',
+    'This is Henry.',
+    "The warehouse contains: ['chair', 'bike', 'flashlight', 'laptop', 'television']",
+    'Henry would like to deposit something.',
+    'Type a thing you want to store (or empty): bicycle',
+    'Henry would like to retrieve something.',
+    'Type something you want to take (or empty): television',
+    'Thank you, come again!',
+  ]);
+  expect(of('warehouse')).toEqual([
+    expect.stringMatching(/^Warehouse ready at tcp:\/\/127\.0\.0\.1:\d+, registered as example\.warehouse$/),
+    'Janet stored the television.',
+    'Janet took the couch.',
+    'Henry stored the bicycle.',
+    'Henry took the television.',
+  ]);
+  expect(stdout).toMatch(/^\$ bsonrpc call ns:\/\/127\.0\.0\.1:\d+\/example\.warehouse list$/m);
+  expect(of('bsonrpc call')).toEqual(['["chair","bike","flashlight","laptop","bicycle"]']);
+}, 150_000);
