@@ -15,7 +15,7 @@ let ticks = 0;
 
 /** The benchmark service: what every adapter's server offers. */
 @serviceClass
-class Bench {
+export class Bench {
   @request echo(x: unknown): unknown {
     return x;
   }
@@ -31,7 +31,7 @@ class Bench {
 
 /** The client end offers nothing: the server never calls back. */
 @serviceClass
-class Nothing {}
+export class Nothing {}
 
 type Peer = JsonRpc | BsonRpc;
 

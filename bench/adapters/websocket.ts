@@ -4,31 +4,11 @@
  * one JSON-RPC message per WebSocket message. Variant 'json' (text
  * messages, JsonRpc) or 'bson' (binary messages, BsonRpc).
  */
-import { connect as connectUrl, listen, notification, request, serviceClass } from '../../lib';
+import { connect as connectUrl, listen } from '../../lib';
+import { Bench, Nothing } from './bsonrpc';
 import type { Adapter, BenchClient, BenchServer } from '../types';
 
-/** Notifications seen by this server process, over all connections. */
-let ticks = 0;
-
-/** The benchmark service: what every adapter's server offers. */
-@serviceClass
-class Bench {
-  @request echo(x: unknown): unknown {
-    return x;
-  }
-
-  @request count(): number {
-    return ticks;
-  }
-
-  @notification tick(): void {
-    ticks++;
-  }
-}
-
-/** The client end offers nothing: the server never calls back. */
-@serviceClass
-class Nothing {}
+// The same service classes as the TCP rows, so every row serves exactly the same methods.
 
 const url = (port: number, variant: string | undefined): string => `ws://127.0.0.1:${port}/bench${variant === 'bson' ? '?protocol=bson' : ''}`;
 
