@@ -7,38 +7,15 @@
  *   npm run sample:warehouse               (all three processes, see warehouse-processes.ts)
  *   npx ts-node samples/warehouse-server.ts   (this one; the name server from $BSONRPC_NS)
  *
- * The class is exported, so `bsonrpc serve samples/warehouse-server.ts:Warehouse
+ * The Warehouse class is samples/warehouse.ts's, exported here too, so `bsonrpc serve samples/warehouse-server.ts:Warehouse
  * --listen tcp://127.0.0.1:0 --register example.warehouse` serves it too.
  */
-import { DEFAULT_NS_URL, InvalidParams, listen, request, Server, serviceClass } from '../lib';
+import { DEFAULT_NS_URL, listen, Server } from '../lib';
+import { Warehouse } from './warehouse';
 
-// #region warehouse
-@serviceClass
-export class Warehouse {
-  readonly contents = ['chair', 'bike', 'flashlight', 'laptop', 'couch'];
-
-  constructor(private readonly log: (line: string) => void = console.log) {}
-
-  @request
-  list(): string[] {
-    return this.contents;
-  }
-
-  @request
-  take(name: string, item: string): void {
-    const index = this.contents.indexOf(item);
-    if (index < 0) throw new InvalidParams(`there is no ${item} in the warehouse`);
-    this.contents.splice(index, 1);
-    this.log(`${name} took the ${item}.`);
-  }
-
-  @request
-  store(name: string, item: string): void {
-    this.contents.push(item);
-    this.log(`${name} stored the ${item}.`);
-  }
-}
-// #endregion
+// The same Warehouse as the single-process sample, re-exported so that
+// `bsonrpc serve samples/warehouse-server.ts:Warehouse` finds it here.
+export { Warehouse };
 
 /** Serves one Warehouse to every visitor and registers it with the name server at `ns`. */
 export async function main(ns: string = process.env.BSONRPC_NS || DEFAULT_NS_URL, log: (line: string) => void = console.log): Promise<Server> {

@@ -12,10 +12,10 @@ type Log = (line: string) => void;
 
 // #region warehouse
 @serviceClass
-class Warehouse {
+export class Warehouse {
   readonly contents = ['chair', 'bike', 'flashlight', 'laptop', 'couch'];
 
-  constructor(private readonly log: Log) {}
+  constructor(private readonly log: Log = console.log) {}
 
   @request
   list(): string[] {
