@@ -249,6 +249,11 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     }
   }
 
+  /** Why signals abort once the connection is closed (made on demand: a stack trace is costly). */
+  closeError(): ConnectionClosedError {
+    return new ConnectionClosedError(`connection closed (${this.closeReason})`);
+  }
+
   /** The error for a call on a closed connection. */
   closedError(method: string): ConnectionClosedError {
     return new ConnectionClosedError(`cannot call "${method}": connection closed (${this.closeReason})${connSuffix(this.options.connectionId)}`);
@@ -281,7 +286,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     this.closeReason = reason;
     this.logger.debug({ reason }, 'connection closed');
     this.transport.close();
-    this.scheduler.closed(() => new ConnectionClosedError(`connection closed (${reason})`));
+    this.scheduler.closed(() => this.closeError());
     if (this.pending.size > 0) this.pending.rejectAll((method) => this.closedError(method));
     this.markClosed?.();
     this.events.onClosed(reason);

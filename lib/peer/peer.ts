@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import type { RpcLogger as Logger } from '../logger';
 import type { MessageCodec } from '../codec/codec';
 import type { Framing } from '../framing/framing';
-import { ConnectionClosedError, PeerError, ResponseTimeout } from '../errors';
+import { PeerError, ResponseTimeout } from '../errors';
 import { ConnectionLogger } from '../logger';
 import type { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
 import { buildCall, Params, RequestId } from '../protocol/messages';
@@ -105,8 +105,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
   get signal(): AbortSignal {
     if (!this.abortController) {
       this.abortController = new AbortController();
-      const reason = this.connection.closeReason;
-      if (reason !== undefined) this.abortController.abort(new ConnectionClosedError(`connection closed (${reason})`));
+      if (this.connection.closeReason !== undefined) this.abortController.abort(this.connection.closeError());
     }
     return this.abortController.signal;
   }
@@ -286,7 +285,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
 
   /** The connection closed: abort the peer's signal, tell listeners. @internal */
   onClosed(reason: string): void {
-    this.abortController?.abort(new ConnectionClosedError(`connection closed (${reason})`));
+    this.abortController?.abort(this.connection.closeError());
     this.emit('close', reason);
   }
 

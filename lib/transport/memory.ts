@@ -9,10 +9,6 @@ import type { Payload, Transport, TransportReceiver } from './transport';
 /** Bytes (or UTF-16 units) in flight past which `send` returns false until the other end took them. */
 const HIGH_WATER_MARK = 1024 * 1024;
 
-function sizeOf(payload: Payload): number {
-  return payload.length;
-}
-
 class MemoryTransport implements Transport {
   other!: MemoryTransport;
   private receiver: TransportReceiver | undefined = undefined;
@@ -36,7 +32,7 @@ class MemoryTransport implements Transport {
     if (this.ended) return true;
     // Each message is its own copy, as it would be after crossing a wire.
     const copy = typeof payload === 'string' ? payload : Uint8Array.prototype.slice.call(payload);
-    const size = sizeOf(copy);
+    const size = copy.length;
     this.inFlight += size;
     setImmediate(() => {
       this.inFlight -= size;
