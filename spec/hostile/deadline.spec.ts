@@ -12,7 +12,7 @@ import { Long } from 'bson';
 import { logSink } from '../helpers/log-sink';
 import { PeerKind } from '../helpers/pair';
 import { messageServer } from '../helpers/raw';
-import { closeAndJoin, sleep, until } from '../helpers/wait';
+import { closeAndJoin, until } from '../helpers/wait';
 
 /**
  * Records every call given a deadline clock (by wrapping the scheduler's
