@@ -142,6 +142,15 @@ describe('which connections', () => {
     expect(got[1].got).toEqual([]);
   });
 
+  test('once close() is called, idle connections are closed at once and skipped', async () => {
+    const server = await serve('tcp://127.0.0.1:0');
+    await listeners(server, 2);
+    const closed = server.close({ timeout: 1000 });
+    expect(server.broadcast('news', ['too late'])).toBe(0);
+    await closed;
+    expect(server.broadcast('news', ['after'])).toBe(0);
+  });
+
   test('a peer already closed but still in connections is skipped', async () => {
     const server = await serve('tcp://127.0.0.1:0');
     const got = await listeners(server, 2);
