@@ -260,8 +260,26 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
 
   /** Hands one encoded message to the transport, and watches its write buffer. */
   write(payload: Payload): void {
+    this.sent(this.transport.send(payload));
+  }
+
+  /**
+   * `notify` minus the encoding, for a message `Server.broadcast` encoded
+   * once for many connections: `send` hands it to the transport (a stream
+   * gets one frame shared by all), then the write buffer is watched as for
+   * any message (`maxWriteBuffer` closes a peer that does not read). False,
+   * nothing sent, once the connection is closed (or closing). @internal
+   */
+  sendEncoded(send: (transport: Transport) => boolean): boolean {
+    if (this.closeReason !== undefined) return false;
+    this.sent(send(this.transport));
+    return true;
+  }
+
+  /** After a send: `accepted` false means over the transport's mark; past `maxWriteBuffer` the peer is not reading. */
+  private sent(accepted: boolean): void {
     const transport = this.transport;
-    if (!transport.send(payload)) this.congested = true;
+    if (!accepted) this.congested = true;
     if (transport.bufferedAmount > this.options.maxWriteBuffer) {
       this.fail(new Error(`${transport.bufferedAmount} bytes queued, over maxWriteBuffer ${this.options.maxWriteBuffer}`), 'the peer is not reading');
     }
@@ -343,8 +361,8 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   }
 }
 
-/** Rejects calls that cannot be valid before any id is spent. */
-function checkCall(method: string, params: unknown): void {
+/** Rejects calls that cannot be valid before any id is spent (and broadcasts before anything is encoded). @internal */
+export function checkCall(method: string, params: unknown): void {
   if (typeof method !== 'string') throw new TypeError(`method must be a string, got ${typeof method}`);
   if (params !== undefined && !isParams(params)) {
     throw new TypeError(`params of "${method}" must be an array or a plain object`);
