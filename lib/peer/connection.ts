@@ -270,9 +270,11 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
    * any message (`maxWriteBuffer` closes a peer that does not read). False,
    * nothing sent, once the connection is closed (or closing). @internal
    */
-  sendEncoded(send: (transport: Transport) => boolean): boolean {
+  sendEncoded(send: (transport: Transport) => boolean, message: Record<string, unknown>): boolean {
     if (this.closeReason !== undefined) return false;
-    this.sent(send(this.transport));
+    // Outgoing hooks must see (and may annotate) what goes out: a peer with hooks encodes its own copy.
+    if (this.outgoing !== undefined) this.write(this.encode({ ...message }));
+    else this.sent(send(this.transport));
     return true;
   }
 

@@ -28,7 +28,8 @@ import { WebSocketTransport } from '../transport/websocket';
  */
 export function broadcast(peers: Iterable<AnyRpc>, codec: MessageCodec, webSocketText: boolean, method: string, params: Params | undefined): number {
   checkCall(method, params);
-  const payload: Payload = codec.encode(buildCall(codec.versionKey, method, params));
+  const message = buildCall(codec.versionKey, method, params);
+  const payload: Payload = codec.encode(message);
   let bytes: Buffer | undefined;
   // One server has one framing, so this holds one frame; a second framing just replaces it.
   let framing: Framing | undefined;
@@ -51,7 +52,7 @@ export function broadcast(peers: Iterable<AnyRpc>, codec: MessageCodec, webSocke
   // A Set tolerates deletion while iterated: a peer that closes during the loop (past
   // maxWriteBuffer, or from a 'close' listener) leaves the set, and the rest still get it.
   for (const peer of peers) {
-    if (peer.connection.sendEncoded(send)) count++;
+    if (peer.connection.sendEncoded(send, message)) count++;
   }
   return count;
 }

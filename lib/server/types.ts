@@ -141,7 +141,9 @@ export interface Server {
    *
    * With `workers`, the primary has no connections: it checks the arguments
    * and returns 0. Each worker runs the same program and broadcasts to its
-   * own connections (see docs/deployment.md).
+   * own connections (see docs/deployment.md). A connection with an
+   * `onOutgoing` hook encodes a copy of its own, so its hooks see the
+   * message and may annotate it for that connection only.
    *
    * @returns how many connections it was handed to.
    */

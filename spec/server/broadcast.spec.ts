@@ -278,3 +278,26 @@ describe('cluster primary', () => {
     expect(() => primary.broadcast('news', 'x' as unknown as unknown[])).toThrow(TypeError);
   });
 });
+
+test('a connection with an onOutgoing hook sees the broadcast and may annotate its own copy only', async () => {
+  const server = await serve('tcp://127.0.0.1:0?framing=ndjson');
+  await listeners(server, 3, { framing: 'ndjson' });
+  const seen: unknown[] = [];
+  const [hooked, ...plain] = [...server.connections];
+  hooked.onOutgoing((m) => {
+    seen.push(structuredClone(m));
+    if (!Array.isArray(m)) m.params = ['annotated'];
+  });
+  const raws: string[][] = [];
+  for (const peer of [hooked, ...plain]) {
+    const frames: string[] = [];
+    raws.push(frames);
+    const transport = peer.connection.transport as StreamTransport;
+    const real = transport.sendFrame.bind(transport);
+    jest.spyOn(transport, 'sendFrame').mockImplementation((f) => (frames.push(String(f)), real(f)));
+  }
+  expect(server.broadcast('news', ['hello'])).toBe(3);
+  expect(seen).toEqual([{ jsonrpc: '2.0', method: 'news', params: ['hello'] }]);
+  expect(raws[0]).toEqual([expect.stringContaining('"annotated"')]);
+  for (const frames of raws.slice(1)) expect(frames).toEqual([expect.stringContaining('"hello"')]);
+});
