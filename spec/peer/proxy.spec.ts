@@ -3,7 +3,7 @@
  * own timeout, inert keys (then, symbols) and the typed form.
  */
 import * as util from 'node:util';
-import { MethodNotFound, notification, PeerProxy, request, ResponseTimeout, rpcRequest, RpcContext, RpcPeer, serviceClass } from '../../lib';
+import { Disposable, MethodNotFound, notification, OutgoingMessage, PeerOptions, PeerProxy, request, ResponseTimeout, rpcRequest, RpcContext, RpcPeer, serviceClass } from '../../lib';
 import { pair } from '../helpers/pair';
 import { deferred, settle, sleep, until } from '../helpers/wait';
 
@@ -80,6 +80,27 @@ export function typedProxyCompiles(peer: RpcPeer, ctx: RpcContext): unknown[] {
   const untyped = peer.getPeerProxy();
   const anything: Promise<unknown> = untyped.whatever(1, 2);
   return [product, swapped, sum, none, notAPromise, fromContext, anything];
+}
+
+/** Compiled, never run: the types of what cancellation, deadlines, middleware and outgoing hooks add. */
+export function callControlTypesCompile(peer: RpcPeer, ctx: RpcContext, options: PeerOptions): unknown[] {
+  const server = peer.getPeerProxy<ServerServices>({ timeout: 100 });
+  const viaProxy: Promise<number> = server.add(1, 2);
+  const withSignal: Promise<unknown> = peer.sendRequest('x', [], { timeout: 5, signal: AbortSignal.timeout(5) });
+  // @ts-expect-error a signal is an AbortSignal, not a controller
+  peer.sendRequest('x', [], { signal: new AbortController() });
+  const left: number | undefined = ctx.timeLeft;
+  // @ts-expect-error timeLeft is read-only
+  ctx.timeLeft = 5;
+  const signal: AbortSignal = ctx.signal;
+  const deadline: boolean | undefined = options.sendDeadline;
+  // @ts-expect-error sendDeadline is a boolean
+  const wrong: PeerOptions = { sendDeadline: 'yes' };
+  const mw: Disposable = peer.use(async (call, next) => (call.method === 'x' && call.kind === 'request' ? next() : call.params));
+  const hook: Disposable = peer.onOutgoing((m: OutgoingMessage) => void (Array.isArray(m) ? m.length : m.method));
+  // @ts-expect-error a hook takes the message, not (message, next)
+  peer.onOutgoing((_m: OutgoingMessage, _next: () => void) => undefined);
+  return [viaProxy, withSignal, left, signal, deadline, wrong, mw, hook];
 }
 
 describe.each(['json', 'bson'] as const)('%s peer proxy', (kind) => {
