@@ -58,6 +58,7 @@ async function fanin(seconds: number, maxCalls: number): Promise<FaninResult> {
   // finish their last call) are checked and recorded, but not counted in
   // the rate: it is calls completed within the fixed time ÷ that time.
   let calls = 0;
+  let completed = 0;
   const lane = async (c: BenchClient): Promise<void> => {
     for (let n = 0; n < maxCalls; n++) {
       const t = performance.now();
@@ -66,12 +67,13 @@ async function fanin(seconds: number, maxCalls: number): Promise<FaninResult> {
       if (got !== SMALL) throw new Error(`echo mismatch: got ${String(got)}`);
       const end = performance.now();
       hist.recordValue(Math.max(1, Math.round((end - t) * 1000)));
+      completed++;
       if (end <= deadline) calls++;
     }
   };
   await Promise.all(clients.map(lane));
   const cpu = process.cpuUsage(cpu0);
-  const out = { calls, seconds, cpuUs: cpu.user + cpu.system, hist: encode(hist) };
+  const out = { calls, completed, seconds, cpuUs: cpu.user + cpu.system, hist: encode(hist) };
   hist.destroy();
   return out;
 }

@@ -17,6 +17,7 @@ const IDLE_RSS_MAX = 8 * 1024;
 
 const KiB = (b: number | undefined) => (b === undefined ? '–' : (b / 1024).toFixed(1));
 const ms = (us: number | undefined) => (us === undefined ? '–' : (us / 1000).toFixed(us < 10_000 ? 2 : 1));
+const us = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(x >= 100 ? 0 : 1));
 const rate = (x: number | undefined) => (x === undefined ? '–' : Math.round(x).toLocaleString('en-US'));
 const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(2)}×`);
 
@@ -55,7 +56,7 @@ export function renderScaleTables(scale: ScaleResults): string {
     );
     out.push(
       table(
-        ['adapter', 'calls/s', '÷ best peer', 'p50 ms', 'p99 ms', 'p99.9 ms', 'heap/conn KiB', 'RSS/conn KiB', 'note'],
+        ['adapter', 'calls/s', '÷ best peer', 'p50 ms', 'p99 ms', 'p99.9 ms', 'server µs/call', 'heap/conn KiB', 'RSS/conn KiB', 'note'],
         rows('fanin').map((a) => {
           const x = cell('fanin', a, c);
           const b = best('fanin', c, ws(a));
@@ -66,6 +67,7 @@ export function renderScaleTables(scale: ScaleResults): string {
             ms(x?.latency?.p50),
             ms(x?.latency?.p99),
             ms(x?.latency?.p999),
+            us(x?.serverUsPerOp),
             KiB(x?.heapPerConn),
             KiB(x?.rssPerConn),
             note(x),
@@ -81,7 +83,18 @@ export function renderScaleTables(scale: ScaleResults): string {
     const sio = cell('fanout', 'socket.io', c)?.rate;
     out.push(
       table(
-        ['adapter', 'deliveries/s', '÷ best peer', '÷ socket.io', 'delay p50 ms', 'p99 ms', 'last client p50 ms', 'last client max ms', 'note'],
+        [
+          'adapter',
+          'deliveries/s',
+          '÷ best peer',
+          '÷ socket.io',
+          'delay p50 ms',
+          'p99 ms',
+          'last client p50 ms',
+          'last client max ms',
+          'server µs/delivery',
+          'note',
+        ],
         rows('fanout').map((a) => {
           const x = cell('fanout', a, c);
           const b = best('fanout', c, ws(a));
@@ -95,6 +108,7 @@ export function renderScaleTables(scale: ScaleResults): string {
             ms(x?.latency?.p99),
             ms(x?.last?.p50),
             ms(x?.last?.max),
+            us(x?.serverUsPerOp),
             note(x),
           ];
         }),

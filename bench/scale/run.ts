@@ -10,6 +10,7 @@
  * the error in its note; the other rows go on. Every request has a deadline;
  * run.ts's hard timeout bounds the whole.
  */
+import * as fs from 'fs';
 import type { ScaleConfig } from '../config';
 import { Child } from '../proc';
 import { median } from '../report';
@@ -98,17 +99,22 @@ async function stopPair(p: Pair): Promise<void> {
 
 /** One fanin repetition: every client child runs it at once; rates add up, histograms merge. */
 async function fanin(cfg: ScaleConfig, p: Pair, seconds: number): Promise<ScaleSample> {
+  const before = await serverCpu(p);
   const runs = p.clients.map((c) => c.request<FaninResult>({ op: 'fanin', seconds, maxCalls: cfg.maxCalls }, seconds * 1000 + 60_000));
   const rs = await Promise.race([Promise.all(runs), p.server.died]);
   const calls = rs.reduce((a, r) => a + r.calls, 0);
-  if (calls <= 0) throw new Error(`${p.row.name} fanin: no call completed`);
+  // A short warm-up at large C may see no call finish within its time; none finishing at all is a failure.
+  if (rs.reduce((a, r) => a + r.completed, 0) <= 0) throw new Error(`${p.row.name} fanin: no call completed`);
   const { count: _, ...lat } = mergePercentiles(rs.map((r) => r.hist));
-  return { rate: rs.reduce((a, r) => a + r.calls / r.seconds, 0), ops: calls, seconds: Math.max(...rs.map((r) => r.seconds)), ...lat };
+  const completed = rs.reduce((a, r) => a + r.completed, 0);
+  const serverUsPerOp = before === undefined ? undefined : ((await serverCpu(p))! - before) / completed;
+  return { rate: rs.reduce((a, r) => a + r.calls / r.seconds, 0), ops: calls, seconds: Math.max(...rs.map((r) => r.seconds)), serverUsPerOp, ...lat };
 }
 
 /** One fanout repetition: `messages` broadcasts; done when every client has every one. */
 async function fanout(p: Pair, conns: number, messages: number): Promise<{ sample: ScaleSample; path: string }> {
   await Promise.all(p.clients.map((c) => c.request({ op: 'arm' }, USAGE_MS)));
+  const before = await serverCpu(p);
   const timeoutMs = 120_000;
   const waits = p.clients.map((c) => c.request<FanoutResult>({ op: 'await', messages, timeoutMs }, timeoutMs + 10_000));
   const sent = p.server.request<BroadcastResult>({ op: 'broadcast', count: messages }, timeoutMs);
@@ -122,7 +128,14 @@ async function fanout(p: Pair, conns: number, messages: number): Promise<{ sampl
   for (const r of rs) for (const [stamp, t] of r.lastBy) latest.set(stamp, Math.max(t, latest.get(stamp) ?? 0));
   const lastWaits = [...latest].map(([stamp, t]) => (t - stamp) * 1000);
   const last = { lastP50: median(lastWaits), lastMax: Math.max(...lastWaits) };
-  return { sample: { rate: deliveries / seconds, ops: deliveries, seconds, ...lat, ...last }, path: b.path };
+  const serverUsPerOp = before === undefined ? undefined : ((await serverCpu(p))! - before) / deliveries;
+  return { sample: { rate: deliveries / seconds, ops: deliveries, seconds, serverUsPerOp, ...lat, ...last }, path: b.path };
+}
+
+/** The server process's CPU so far, µs; undefined for a cluster row (its primary does not serve). */
+async function serverCpu(p: Pair): Promise<number | undefined> {
+  if (p.row.workers !== undefined) return undefined;
+  return (await p.server.request<ServerUsage>({ op: 'usage', gc: false }, USAGE_MS)).cpuUs;
 }
 
 /** Per-connection growth of the server's heap and RSS since `base`, after a gc. */
@@ -134,9 +147,11 @@ async function perConn(p: Pair, conns: number): Promise<{ heapPerConn: number; r
 function summarize(workload: ScaleWorkload, row: string, conns: number, samples: ScaleSample[], extra: Partial<ScaleCell>): ScaleCell {
   const m = (k: keyof Percentiles | 'rate') => median(samples.map((s) => s[k]));
   const latency = samples.length ? { p50: m('p50'), p99: m('p99'), p999: m('p999'), max: m('max') } : undefined;
+  const withCpu = samples.filter((s) => s.serverUsPerOp !== undefined);
+  const serverUsPerOp = withCpu.length ? median(withCpu.map((s) => s.serverUsPerOp!)) : undefined;
   const withLast = samples.filter((s) => s.lastP50 !== undefined);
   const last = withLast.length ? { p50: median(withLast.map((s) => s.lastP50!)), max: median(withLast.map((s) => s.lastMax!)) } : undefined;
-  return { workload, adapter: row, conns, samples, rate: samples.length ? m('rate') : undefined, latency, last, ...extra };
+  return { workload, adapter: row, conns, samples, rate: samples.length ? m('rate') : undefined, latency, serverUsPerOp, last, ...extra };
 }
 
 /** Runs one group (one C): start every row, idle, warm-up, interleaved fanin and fanout repetitions, stop. */
@@ -203,6 +218,8 @@ async function runGroup(cfg: ScaleConfig, g: Group, progress: Progress, log: Log
       const messages = Math.max(5, Math.ceil(cfg.deliveries / g.conns));
       const samples = new Map<Pair, ScaleSample[]>(pairs.map((p) => [p, []]));
       const paths = new Map<Pair, string>();
+      for (const p of dropped)
+        cells.push({ workload: 'fanout', adapter: p.row.name, conns: g.conns, samples: [], note: 'not run: the row failed in fanin' });
       for (const p of [...pairs]) await fanout(p, g.conns, Math.min(messages, 5)).catch((err) => (failed('fanout', p.row.name, err), drop(p)));
       for (let rep = 0; rep < reps; rep++) {
         const order = pairs.map((_, i) => pairs[(i + rep * stride(pairs.length)) % pairs.length]);
@@ -242,9 +259,24 @@ function groups(cfg: ScaleConfig): Group[] {
   return out.filter((g) => g.rows.length > 0);
 }
 
+/** The soft limit on open files of this process (children inherit it), from /proc; undefined elsewhere. */
+function fdLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs the whole scale phase. */
 export async function runScale(cfg: ScaleConfig, log: Log): Promise<ScaleResults> {
   const plan = groups(cfg);
+  // A server child holds C sockets (plus ~100 of its own): fail now, clearly, rather than with EMFILE mid-run.
+  const limit = fdLimit();
+  const most = Math.max(0, ...plan.map((g) => g.conns));
+  if (limit !== undefined && most + 200 > limit)
+    throw new Error(`C = ${most} needs more open files than ulimit -n allows (${limit}); raise it or lower BENCH_SCALE_CONNS`);
   const progress = new Progress();
   for (const g of plan) {
     const e = estimates(cfg, g.conns);

@@ -40,7 +40,10 @@ export interface ServerUsage {
 
 /** A client child's answer to `fanin`. */
 export interface FaninResult {
+  /** Calls completed within the time. */
   calls: number;
+  /** Calls completed in all, the tail after the time included. */
+  completed: number;
   seconds: number;
   cpuUs: number;
   /** HDR histogram of call latency in µs, encodeIntoCompressedBase64. */
@@ -80,6 +83,8 @@ export interface ScaleSample extends Percentiles {
   rate: number;
   ops: number;
   seconds: number;
+  /** Server process CPU (user + system) per call or delivery, µs; not for cluster rows. */
+  serverUsPerOp?: number;
   /** fanout: time until the last client has a message, µs: median and worst over the messages. */
   lastP50?: number;
   lastMax?: number;
@@ -94,6 +99,8 @@ export interface ScaleCell {
   /** Medians over the samples (rate, and each percentile). */
   rate?: number;
   latency?: Percentiles;
+  /** Median server CPU per call or delivery, µs. */
+  serverUsPerOp?: number;
   /** fanout: medians over the samples of the time until the last client has a message (µs). */
   last?: { p50: number; max: number };
   /** Server heap and RSS growth per connection, bytes (idle: right after connecting; fanin: after the repetitions). */
