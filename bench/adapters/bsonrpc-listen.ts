@@ -15,7 +15,7 @@ import type { Adapter, BenchServer, ServeOptions } from '../types';
 import { Bench, connect } from './bsonrpc';
 
 /** The Server with the `broadcast` another change adds; optional so this builds before and after it. */
-type MaybeBroadcast = Server & { broadcast?: (method: string, params?: unknown[] | object) => number };
+type MaybeBroadcast = Server & { broadcast?: (method: string, params?: unknown[]) => number };
 
 const query = (variant: string): string => (variant === 'bson' ? 'protocol=bson' : `framing=${variant}`);
 
