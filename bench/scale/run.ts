@@ -286,7 +286,7 @@ export async function runScale(cfg: ScaleConfig, log: Log): Promise<ScaleResults
     if (g.workloads.includes('fanout')) progress.plan(n * cfg.reps * e.fanout);
   }
   log(
-    `scale: ${cfg.workloads.join(', ')}; C = ${cfg.conns.join(', ')} (cores ${cfg.coresConns}); ${cfg.procs} client processes per row; reps ${cfg.reps}; planned ${progress.left()}`,
+    `scale: ${plan.map((g) => `${g.workloads.join('+')} at C=${g.conns} (${g.rows.length} rows)`).join(', ')}; ${cfg.procs} client processes per row; reps ${cfg.reps}; planned ${progress.left()}`,
   );
   const cells: ScaleCell[] = [];
   for (const g of plan) cells.push(...(await runGroup(cfg, g, progress, log)));
