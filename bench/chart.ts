@@ -12,7 +12,7 @@ import { ROOT } from '../scripts/transpile';
 import type { Results } from './report';
 import type { ScaleCell, ScaleResults, ScaleWorkload } from './scale/types';
 
-const WIDTH = 820;
+const WIDTH = 860;
 const LABEL = 150;
 const BAR_MAX = 470;
 const BAR = 14;
