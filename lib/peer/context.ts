@@ -53,6 +53,19 @@ export class RpcContext extends Call implements Caller {
     return (this.joinedSignal ??= AbortSignal.any([super.signal, this.peer.signal]));
   }
 
+  /**
+   * ms until the caller's deadline, when its request carried one (a bsonrpc
+   * caller with `sendDeadline`); `undefined` when it did not; 0 once passed.
+   * Calls made through this context are held to it already; to hold a call
+   * to another peer to it too, pass it on with the signal:
+   * `other.sendRequest(m, p, { timeout: rpc.timeLeft, signal: rpc.signal })`
+   * (the signal covers a deadline that has passed, as a `timeout` of 0 means none).
+   */
+  get timeLeft(): number | undefined {
+    const deadline = this.deadline;
+    return deadline === undefined ? undefined : Math.max(0, Math.ceil(deadline.at - performance.now()));
+  }
+
   /** The `clientInfo` option given to the peer. */
   get clientInfo(): unknown {
     return this.peer.clientInfo;

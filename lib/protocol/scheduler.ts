@@ -17,6 +17,7 @@
 import type { ConnectionLogger } from '../logger';
 import { ConnectionClosedError, PeerError, RequestCancelled, ServerOverloaded, toWireError } from '../errors';
 import type { Call } from './call';
+import { Deadline, DEADLINE_PASSED } from './deadline';
 import { buildError, buildResult, RequestId } from './messages';
 
 /** What the scheduler needs from its connection. */
@@ -145,6 +146,12 @@ function safeErr(value: unknown): unknown {
   } catch {
     return 'unprintable thrown value';
   }
+}
+
+/** Stops a call's deadline clock (it was answered, or can no longer be). */
+function stopClock(call: Call): void {
+  clearTimeout(call.deadline!.timer);
+  call.deadline!.timer = undefined;
 }
 
 /** Schedules the incoming calls of one connection. */
@@ -280,6 +287,7 @@ export class Scheduler {
   answer(call: Call, message: Record<string, unknown> | undefined): boolean {
     if (call.answered) return false;
     call.answered = true;
+    if (call.deadline?.timer !== undefined) stopClock(call);
     call.reply?.(message, message !== undefined && call.closeAfterResponseRequested);
     return true;
   }
@@ -290,11 +298,27 @@ export class Scheduler {
    * caller's side is freed at once; the handler's later result is dropped.
    * A queued call never runs. Does nothing to a call already answered.
    */
-  cancel(call: Call): void {
+  cancel(call: Call, why = 'cancelled by the caller'): void {
     if (call.answered) return;
-    const reason = new RequestCancelled('Request cancelled', 'cancelled by the caller');
+    const reason = new RequestCancelled('Request cancelled', why);
     call.abortSignal(reason);
     this.answer(call, buildError(this.host.versionKey, call.id as RequestId | null, { code: reason.code, message: reason.message }));
+  }
+
+  /**
+   * Gives a request its caller's deadline: `ms` from now it is cancelled as
+   * by `$/cancelRequest` (reason: the deadline passed), unless answered
+   * first. A budget of 0 cancels it at once, before it runs.
+   */
+  startDeadline(call: Call, ms: number): void {
+    const deadline: Deadline = { at: performance.now() + ms, timer: undefined };
+    call.deadline = deadline;
+    if (ms === 0) return this.cancel(call, DEADLINE_PASSED);
+    // unref: a handler that ignores its signal keeps the process alive by itself, not through this clock.
+    deadline.timer = setTimeout(() => {
+      deadline.timer = undefined;
+      this.cancel(call, DEADLINE_PASSED);
+    }, ms).unref();
   }
 
   /**
@@ -305,6 +329,8 @@ export class Scheduler {
   closed(reason: () => unknown): void {
     const dropped = this.requests.drain().length + this.notifications.drain().length;
     if (dropped > 0) this.host.logger.debug({ dropped }, 'queued calls dropped on close');
+    // Queued calls never finish, so their deadline clocks stop here (running ones stop theirs when answered).
+    for (const call of this.live.values()) if (call.deadline?.timer !== undefined) stopClock(call);
     // The reason is made only when a live call needs it: an error's stack trace costs more than the rest of a close.
     if (this.live.size > 0) {
       const error = reason();
