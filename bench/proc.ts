@@ -11,10 +11,10 @@ import type { ChildReply, ChildRequest, ChildRequestBody } from './types';
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 /** Every child still alive, so a fatal error or the hard timeout can kill them all. */
-const live = new Set<Child>();
+const live = new Set<Child<{ op: string }>>();
 
-/** One forked child and its IPC request channel. */
-export class Child {
+/** One forked child and its IPC request channel; `Body` is what it may be asked (the scale children have their own). */
+export class Child<Body extends { op: string } = ChildRequestBody> {
   readonly proc: ChildProcess;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -29,10 +29,11 @@ export class Child {
   /**
    * @param label  shown in errors, e.g. "server jayson"
    * @param execArgv  extra node flags (e.g. --cpu-prof)
+   * @param script  the child's entry, relative to bench/ in the build (default child.js)
    */
-  constructor(readonly label: string, execArgv: string[] = []) {
+  constructor(readonly label: string, execArgv: string[] = [], script = 'child.js') {
     // stdout of a child goes to our stderr: our stdout is the report.
-    this.proc = fork(path.join(BUILD, 'bench', 'child.js'), [], {
+    this.proc = fork(path.join(BUILD, 'bench', script), [], {
       execArgv,
       stdio: ['ignore', 2, 2, 'ipc'],
       env: { ...process.env, BSONRPC_LOG_LEVEL: process.env.BSONRPC_LOG_LEVEL ?? 'warn' },
@@ -65,7 +66,7 @@ export class Child {
   }
 
   /** Sends one request; rejects on an error reply, child exit, or after `timeoutMs`. */
-  request<T>(msg: ChildRequestBody, timeoutMs: number): Promise<T> {
+  request<T>(msg: Body | { op: 'exit' }, timeoutMs: number): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -75,7 +76,7 @@ export class Child {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       // With a callback, a closed channel reports here instead of as an
       // 'error' event on the ChildProcess.
-      this.proc.send({ ...msg, id } as ChildRequest, (err) => {
+      this.proc.send({ ...msg, id } as ChildRequest | (Body & { id: number }), (err) => {
         if (!err) return;
         this.pending.delete(id);
         clearTimeout(timer);

@@ -4,6 +4,8 @@
  * functions of the results, so a saved JSON can be re-rendered.
  */
 import { ADAPTERS, BASELINE, type Kind } from './registry';
+import { evaluateScaleGoals } from './scale/report';
+import type { ScaleResults } from './scale/types';
 import { WORKLOADS, type Workload } from './types';
 
 /** One measured repetition. */
@@ -33,6 +35,8 @@ export interface Cell {
 export interface Results {
   meta: Record<string, unknown>;
   cells: Cell[];
+  /** The scale phase (fanin, fanout, idle, cores), when it ran. */
+  scale?: ScaleResults;
 }
 
 /** One evaluated goal. */
@@ -187,7 +191,7 @@ export function evaluateGoals(results: Results): Goal[] {
       atLeast(row, w, factor, 'bsonrpc-ndjson', cell('bsonrpc-ndjson', w)?.rate, 'the same peer unvalidated');
     }
   }
-  return goals;
+  return [...goals, ...evaluateScaleGoals(results.scale)];
 }
 
 /** The goal lines as printed: `PASS  text`. */

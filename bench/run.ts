@@ -20,6 +20,8 @@ import { readConfig, type BenchConfig } from './config';
 import { Child, killAll } from './proc';
 import { ADAPTERS, type AdapterEntry } from './registry';
 import { evaluateGoals, median, renderGoals, renderTables, type Cell, type Results, type Sample } from './report';
+import { renderScaleTables } from './scale/report';
+import { runScale } from './scale/run';
 import type { ChildUsage, RunResult, RunSpec, Workload } from './types';
 
 const log = (s: string): void => void process.stderr.write(`[bench] ${s}\n`);
@@ -149,11 +151,12 @@ async function main(): Promise<number> {
   const started = new Date();
   const t0 = performance.now();
   log(`transpiled ${build()} files into bench/.build`);
-  log(`adapters: ${cfg.adapters.map((a) => a.name).join(', ')}; workloads: ${cfg.workloads.join(', ')}; reps: ${cfg.reps} (notify ${cfg.notifyReps})`);
+  log(`adapters: ${cfg.adapters.map((a) => a.name).join(', ')}; workloads: ${[...cfg.workloads, ...cfg.scale.workloads].join(', ')}; reps: ${cfg.reps} (notify ${cfg.notifyReps})`);
   const loadBefore = os.loadavg();
   const ticksBefore = cpuTicks();
   const cells: Cell[] = [];
   for (const w of cfg.workloads) cells.push(...(await runWorkload(cfg, w)));
+  const scale = cfg.scale.workloads.length ? await runScale(cfg.scale, log) : undefined;
   const shares = cpuShares(ticksBefore, cpuTicks());
   const loadAfter = os.loadavg();
   const m = machine();
@@ -166,15 +169,16 @@ async function main(): Promise<number> {
       loadavgAfter: loadAfter,
       // Machine-wide shares of CPU time over the run (busy includes this bench).
       cpuShares: shares,
-      config: { ...cfg, adapters: cfg.adapters.map((a) => a.name) },
+      config: { ...cfg, adapters: cfg.adapters.map((a) => a.name), scale: undefined },
       adapters: cfg.adapters.map((a) => ({ name: a.name, note: a.note })),
       // Every peer library (all rows, not just this run's), then the codec and the compiler.
       versions: Object.fromEntries([
         ...ADAPTERS.flatMap((a) => (a.pkg ? [[a.pkg, a.version]] : [])),
-        ...['bson', 'typescript'].map((p) => [p, version(p)]),
+        ...['socket.io', 'socket.io-client', 'hdr-histogram-js', 'bson', 'typescript'].map((p) => [p, version(p)]),
       ]),
     },
     cells,
+    scale,
   };
   clearTimeout(hard);
   const pct = (x: number) => `${Math.round(100 * x)}%`;
@@ -188,10 +192,24 @@ async function main(): Promise<number> {
     `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; ` +
       `load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after; run took ${results.meta.wallSeconds} s.`,
     busyLine,
-    `Repetitions: ${cfg.reps} of ${cfg.seconds} s each (notify: ${cfg.notifyReps}); median shown; notify ${cfg.notifyCount.toLocaleString('en-US')} messages; pipe ${cfg.inflight} in flight; big ${cfg.bigBytes} bytes.`,
-    '',
-    renderTables(results),
-    '',
+    ...(cells.length
+      ? [
+          `Repetitions: ${cfg.reps} of ${cfg.seconds} s each (notify: ${cfg.notifyReps}); median shown; notify ${cfg.notifyCount.toLocaleString('en-US')} messages; pipe ${cfg.inflight} in flight; big ${cfg.bigBytes} bytes.`,
+          '',
+          renderTables(results),
+          '',
+        ]
+      : []),
+    ...(scale
+      ? [
+          '### At scale',
+          '',
+          `C connections spread over ${cfg.scale.procs} client processes per row; ${cfg.scale.reps} repetitions, median shown; fanin ${cfg.scale.seconds} s; ` +
+            `fanout ${cfg.scale.deliveries.toLocaleString('en-US')} deliveries per repetition; latencies from HDR histograms merged across client processes.`,
+          renderScaleTables(scale),
+          '',
+        ]
+      : []),
     '### Goals',
     '',
     '```',

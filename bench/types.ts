@@ -33,6 +33,21 @@ export interface BenchServer {
   port: number;
   /** Stop listening and drop every connection. */
   close(): Promise<void>;
+  /**
+   * Scale `fanout`: send the notification `method(...params)` to every
+   * connected client, and return how it was sent (e.g. `'server.broadcast'`,
+   * `'loop'`), for the row's note. Absent: the adapter cannot fan out.
+   */
+  broadcast?(method: string, params: unknown[]): string;
+}
+
+/** Called by a client connection for each `tick(stamp)` notification the server sends it (scale `fanout`). */
+export type TickHandler = (stamp: number) => void;
+
+/** Server options only the scale workloads use. */
+export interface ServeOptions {
+  /** bsonrpc through `listen`: serve from this many cluster workers (`cores`). */
+  workers?: number;
 }
 
 /**
@@ -41,9 +56,9 @@ export interface BenchServer {
  */
 export interface Adapter {
   /** Listen on 127.0.0.1:`port` (0 = ephemeral) and serve echo/tick/count. */
-  startServer(port: number, variant?: string): Promise<BenchServer>;
-  /** Open one persistent connection to the server on `port`. */
-  connect(port: number, variant?: string): Promise<BenchClient>;
+  startServer(port: number, variant?: string, options?: ServeOptions): Promise<BenchServer>;
+  /** Open one persistent connection to the server on `port`; `onTick` receives the server's `tick(stamp)` notifications. */
+  connect(port: number, variant?: string, onTick?: TickHandler): Promise<BenchClient>;
   /**
    * The payload `big` echoes for this adapter (`bytes` long: the run's
    * BENCH_BIG_BYTES), or `undefined` for the default string of that size.

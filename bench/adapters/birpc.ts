@@ -6,7 +6,7 @@
  */
 import * as net from 'net';
 import type { createBirpc as CreateBirpc } from 'birpc' with { 'resolution-mode': 'import' };
-import type { Adapter, BenchClient, BenchServer } from '../types';
+import type { Adapter, BenchClient, BenchServer, TickHandler } from '../types';
 import { closeSocket, dial, serve } from '../net-util';
 import { onLines } from '../lines';
 
@@ -20,6 +20,11 @@ interface ServerFns {
   echo(x: unknown): unknown;
   tick(): void;
   count(): number;
+}
+
+/** What a client serves: the scale `fanout` tick. */
+interface ClientFns {
+  tick(stamp: number): void;
 }
 
 function channel(socket: net.Socket) {
@@ -46,16 +51,26 @@ async function startServer(port: number): Promise<BenchServer> {
     },
     count: () => ticks,
   };
+  const clients = new Set<ReturnType<typeof createBirpc<ClientFns, ServerFns>>>();
   const server = net.createServer((socket) => {
-    const rpc = createBirpc<Record<string, never>, ServerFns>(fns, channel(socket));
-    socket.once('close', () => rpc.$close());
+    const rpc = createBirpc<ClientFns, ServerFns>(fns, channel(socket));
+    clients.add(rpc);
+    socket.once('close', () => {
+      clients.delete(rpc);
+      rpc.$close();
+    });
   });
-  return serve(server, port);
+  const broadcast = (_method: string, params: unknown[]): string => {
+    for (const rpc of clients) rpc.$callEvent('tick', params[0] as number).catch(() => undefined);
+    return '$callEvent loop';
+  };
+  return { ...(await serve(server, port)), broadcast };
 }
 
-async function connect(port: number): Promise<BenchClient> {
+async function connect(port: number, _variant?: string, onTick?: TickHandler): Promise<BenchClient> {
   const socket = await dial(port);
-  const rpc = createBirpc<ServerFns, Record<string, never>>({}, channel(socket));
+  const fns: ClientFns = { tick: (stamp) => onTick?.(stamp) };
+  const rpc = createBirpc<ServerFns, ClientFns>(fns, channel(socket));
   // $close rejects the pending calls, so a dead server fails the run at once.
   socket.once('close', () => {
     if (!rpc.$closed) rpc.$close(new Error('birpc: connection closed'));

@@ -8,7 +8,7 @@
 import * as net from 'net';
 import { z } from 'zod';
 import { BsonRpc, JsonRpc, notification, request, serviceClass } from '../../lib';
-import type { Adapter, BenchClient, BenchServer } from '../types';
+import type { Adapter, BenchClient, BenchServer, TickHandler } from '../types';
 import { closeSocket, dial, serve } from '../net-util';
 
 /** Notifications seen by this server process, over all connections. */
@@ -56,6 +56,16 @@ export class ZodBench extends Bench {
 @serviceClass
 export class Nothing {}
 
+/** The client end of scale `fanout`: receives the server's `tick(stamp)`. */
+@serviceClass
+export class Ticks {
+  constructor(private readonly onTick: TickHandler) {}
+
+  @notification tick(stamp: number): void {
+    this.onTick(stamp);
+  }
+}
+
 type Peer = JsonRpc | BsonRpc;
 
 function peer(socket: net.Socket, services: object, variant: string): Peer {
@@ -79,9 +89,10 @@ async function startServer(port: number, variant = 'rfc7464'): Promise<BenchServ
   return serve(server, port);
 }
 
-async function connect(port: number, variant = 'rfc7464'): Promise<BenchClient> {
+/** One raw-socket client peer (variant = framing or 'bson'); with `onTick` it serves `tick(stamp)`. */
+export async function connect(port: number, variant = 'rfc7464', onTick?: TickHandler): Promise<BenchClient> {
   const socket = await dial(port);
-  const rpc = peer(socket, new Nothing(), benchFor(variant).framing);
+  const rpc = peer(socket, onTick ? new Ticks(onTick) : new Nothing(), benchFor(variant).framing);
   rpc.on('error', (e: unknown) => process.stderr.write(`bsonrpc client: ${String(e)}\n`));
   return {
     call: (x) => rpc.invokeRequest('echo', x),

@@ -6,7 +6,7 @@
  * left is the JSON and socket cost that every library row also pays.
  */
 import * as net from 'net';
-import type { Adapter, BenchClient, BenchServer } from '../types';
+import type { Adapter, BenchClient, BenchServer, TickHandler } from '../types';
 import { closeSocket, dial, serve, tickWriter } from '../net-util';
 import { onLines } from '../lines';
 
@@ -19,8 +19,11 @@ interface Msg {
 
 async function startServer(port: number): Promise<BenchServer> {
   let ticks = 0;
+  const writers = new Map<net.Socket, (data: string) => void>();
   const server = net.createServer((socket) => {
     const write = tickWriter(socket);
+    writers.set(socket, write);
+    socket.once('close', () => writers.delete(socket));
     onLines(socket, (line) => {
       const msg = JSON.parse(line) as Msg;
       if (msg.id === undefined) {
@@ -31,18 +34,28 @@ async function startServer(port: number): Promise<BenchServer> {
       write(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) + '\n');
     });
   });
-  return serve(server, port);
+  // The floor of fan-out: one stringify, the same string written to every socket.
+  const broadcast = (method: string, params: unknown[]): string => {
+    const frame = JSON.stringify({ jsonrpc: '2.0', method, params }) + '\n';
+    for (const write of writers.values()) write(frame);
+    return 'encode once, write loop';
+  };
+  return { ...(await serve(server, port)), broadcast };
 }
 
-async function connect(port: number): Promise<BenchClient> {
+async function connect(port: number, _variant?: string, onTick?: TickHandler): Promise<BenchClient> {
   const socket = await dial(port);
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   const write = tickWriter(socket);
   onLines(socket, (line) => {
     const msg = JSON.parse(line) as Msg;
-    const p = pending.get(msg.id!);
-    pending.delete(msg.id!);
+    if (msg.id === undefined) {
+      onTick?.(msg.params![0] as number);
+      return;
+    }
+    const p = pending.get(msg.id);
+    pending.delete(msg.id);
     p!.resolve(msg.result);
   });
   socket.on('close', () => {

@@ -4,7 +4,7 @@
  */
 import * as net from 'net';
 import { JSONRPCClient, JSONRPCServer, JSONRPCServerAndClient } from 'json-rpc-2.0';
-import type { Adapter, BenchClient, BenchServer } from '../types';
+import type { Adapter, BenchClient, BenchServer, TickHandler } from '../types';
 import { closeSocket, dial, serve } from '../net-util';
 import { onLines } from '../lines';
 
@@ -28,20 +28,28 @@ function wrap(socket: net.Socket): JSONRPCServerAndClient {
 
 async function startServer(port: number): Promise<BenchServer> {
   let ticks = 0;
+  const peers = new Set<JSONRPCServerAndClient>();
   const server = net.createServer((socket) => {
     const peer = wrap(socket);
+    peers.add(peer);
+    socket.once('close', () => peers.delete(peer));
     peer.addMethod('echo', (params: unknown) => (params as unknown[])[0]);
     peer.addMethod('count', () => ticks);
     peer.addMethod('tick', () => {
       ticks++;
     });
   });
-  return serve(server, port);
+  const broadcast = (method: string, params: unknown[]): string => {
+    for (const peer of peers) peer.notify(method, params);
+    return 'notify loop';
+  };
+  return { ...(await serve(server, port)), broadcast };
 }
 
-async function connect(port: number): Promise<BenchClient> {
+async function connect(port: number, _variant?: string, onTick?: TickHandler): Promise<BenchClient> {
   const socket = await dial(port);
   const peer = wrap(socket);
+  if (onTick) peer.addMethod('tick', (params: unknown) => onTick((params as number[])[0]));
   socket.on('close', () => peer.rejectAllPendingRequests('json-rpc-2.0: connection closed'));
   return {
     call: (x) => peer.request('echo', [x]) as Promise<unknown>,

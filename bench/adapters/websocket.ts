@@ -5,8 +5,9 @@
  * messages, JsonRpc) or 'bson' (binary messages, BsonRpc).
  */
 import { connect as connectUrl, listen } from '../../lib';
-import { Bench, Nothing } from './bsonrpc';
-import type { Adapter, BenchClient, BenchServer } from '../types';
+import { Bench, Nothing, Ticks } from './bsonrpc';
+import { fanOut } from './bsonrpc-listen';
+import type { Adapter, BenchClient, BenchServer, TickHandler } from '../types';
 
 // The same service classes as the TCP rows, so every row serves exactly the same methods.
 
@@ -19,11 +20,12 @@ async function startServer(port: number, variant?: string): Promise<BenchServer>
   return {
     port: Number(new URL(server.url).port),
     close: async () => void (await server.close({ timeout: 1000 })),
+    broadcast: (method, params) => fanOut(server, method, params),
   };
 }
 
-async function connect(port: number, variant?: string): Promise<BenchClient> {
-  const rpc = await connectUrl(url(port, variant), new Nothing());
+async function connect(port: number, variant?: string, onTick?: TickHandler): Promise<BenchClient> {
+  const rpc = await connectUrl(url(port, variant), onTick ? new Ticks(onTick) : new Nothing());
   rpc.on('error', (e: unknown) => process.stderr.write(`bsonrpc ws client: ${String(e)}\n`));
   return {
     call: (x) => rpc.invokeRequest('echo', x),
