@@ -11,6 +11,8 @@
  * run.ts's hard timeout bounds the whole.
  */
 import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT } from '../build';
 import type { ScaleConfig } from '../config';
 import { Child } from '../proc';
 import { median } from '../report';
@@ -57,6 +59,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const ms = (us: number) => (us / 1000).toFixed(us < 10_000 ? 2 : 1);
 
+/** Node flags that write a CPU profile named `name` into bench/results/prof/. */
+function profileFlags(name: string): string[] {
+  const dir = path.join(ROOT, 'bench', 'results', 'prof');
+  fs.mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`];
+}
+
 /** Splits `n` into `parts` near-equal positive counts. */
 function split(n: number, parts: number): number[] {
   const p = Math.max(1, Math.min(parts, n));
@@ -74,7 +83,9 @@ function estimates(cfg: ScaleConfig, conns: number) {
 }
 
 async function startPair(cfg: ScaleConfig, row: ScaleRow, conns: number, ticks: boolean): Promise<Pair> {
-  const server = new Child<ServerRequest>(`scale server ${row.name}`, ['--expose-gc'], 'scale/server-child.js');
+  // BENCH_PROF=<row> profiles that row's server too (one profile per C), as it does the single-connection rows.
+  const prof = process.env.BENCH_PROF === row.name ? profileFlags(`${row.name}-scale-${conns}-server`) : [];
+  const server = new Child<ServerRequest>(`scale server ${row.name}`, ['--expose-gc', ...prof], 'scale/server-child.js');
   const pair: Pair = { row, server, clients: [], base: { rss: 0, heapUsed: 0, cpuUs: 0 } };
   try {
     const port = await server.request<number>({ op: 'serve', module: row.module, variant: row.variant, workers: row.workers }, START_MS);
