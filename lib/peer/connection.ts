@@ -41,7 +41,6 @@ export interface ConnectionEvents {
 /** One connection's engine. @internal */
 export class Connection implements TransportReceiver, RouterHost, SchedulerHost {
   readonly versionKey: string;
-  readonly pending: PendingRequests;
   readonly router: Router;
   readonly scheduler: Scheduler;
   readonly maxBatchLength: number;
@@ -51,6 +50,8 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   congested = false;
   closeReason: string | undefined = undefined;
   private nextId = 1;
+  /** Made on the first request this side sends: most server connections never send one. */
+  private pendingTable: PendingRequests | undefined = undefined;
   private closedPromise: Promise<void> | undefined = undefined;
   private markClosed: (() => void) | undefined = undefined;
 
@@ -67,7 +68,6 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     this.requestConcurrency = options.concurrentRequestHandling ? options.maxConcurrentRequests : 1;
     this.notificationConcurrency = options.concurrentNotificationHandling ? options.maxConcurrentRequests : 1;
     this.maxQueued = options.maxQueuedMessages;
-    this.pending = new PendingRequests(options.connectionId, options.sendCancel ? (id) => this.sendCancel(id) : undefined);
     this.router = new Router(this);
     this.scheduler = new Scheduler(this);
     // Introspection (docs/introspection.md): only when asked for; otherwise rpc.discover stays -32601.
@@ -79,8 +79,13 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     return this.closeReason !== undefined;
   }
 
+  /** This side's requests awaiting answers (made on first use). */
+  get pending(): PendingRequests {
+    return (this.pendingTable ??= new PendingRequests(this.options.connectionId, this.options.sendCancel ? (id) => this.sendCancel(id) : undefined));
+  }
+
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pendingTable === undefined ? 0 : this.pendingTable.size;
   }
 
   // ---- incoming ---------------------------------------------------------------------------------
@@ -225,7 +230,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   /** Throws `TooManyPendingRequests` when `count` more would pass `maxPendingRequests`. */
   checkPendingLimit(method: string, count: number): void {
     const limit = this.options.maxPendingRequests;
-    if (this.pending.size + count > limit) throw new TooManyPendingRequests(method, limit, this.options.connectionId);
+    if (this.pendingCount + count > limit) throw new TooManyPendingRequests(method, limit, this.options.connectionId);
   }
 
   /** A fresh request id, never one still pending. */
@@ -287,7 +292,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     this.logger.debug({ reason }, 'connection closed');
     this.transport.close();
     this.scheduler.closed(() => this.closeError());
-    if (this.pending.size > 0) this.pending.rejectAll((method) => this.closedError(method));
+    if (this.pendingCount > 0) this.pending.rejectAll((method) => this.closedError(method));
     this.markClosed?.();
     this.events.onClosed(reason);
   }

@@ -18,6 +18,7 @@ import type { ConnectionLogger } from '../logger';
 import { ConnectionClosedError, PeerError, RequestCancelled, ServerOverloaded, toWireError } from '../errors';
 import type { Call } from './call';
 import { buildError, buildResult, RequestId } from './messages';
+import { safeErr, WorkQueue } from './queue';
 
 /** What the scheduler needs from its connection. */
 export interface SchedulerHost {
@@ -40,44 +41,6 @@ export interface SchedulerHost {
   resumeReading(): void;
   /** Closes the connection with a logged reason. */
   close(reason: string): void;
-}
-
-/**
- * Calls admitted up to `limit` at a time, the rest waiting in FIFO order.
- * O(1) shift: a flood can queue many.
- */
-class WorkQueue {
-  active = 0;
-  pumping = false;
-  private items: (Call | undefined)[] = [];
-  private head = 0;
-  constructor(
-    readonly limit: number,
-    /** Requests wait while the write side is congested; notifications produce no output and do not. */
-    readonly gated: boolean,
-  ) {}
-  get size(): number {
-    return this.items.length - this.head;
-  }
-  push(call: Call): void {
-    this.items.push(call);
-  }
-  shift(): Call {
-    const call = this.items[this.head] as Call;
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return call;
-  }
-  /** Empties the queue; returns what was waiting. */
-  drain(): Call[] {
-    const rest = this.items.slice(this.head) as Call[];
-    this.items = [];
-    this.head = 0;
-    return rest;
-  }
 }
 
 /**
@@ -132,27 +95,13 @@ function runChain(chain: readonly CallMiddleware[], call: Call): Promise<unknown
   return step(0);
 }
 
-/**
- * What is logged for a thrown value: the value itself when its message and
- * stack can be read, else a placeholder (a hostile getter must not throw
- * from the logger).
- */
-function safeErr(value: unknown): unknown {
-  try {
-    if (value instanceof Error) void (value.message + String(value.stack));
-    else void String(value);
-    return value;
-  } catch {
-    return 'unprintable thrown value';
-  }
-}
-
 /** Schedules the incoming calls of one connection. */
 export class Scheduler {
   private running = 0;
-  private idleWaiters: (() => void)[] = [];
-  private readonly requests: WorkQueue;
-  private readonly notifications: WorkQueue;
+  private idleWaiters: (() => void)[] | undefined = undefined;
+  /** Made on the first call of their kind, as is `live`: an idle connection holds none of them. */
+  private requestQueue: WorkQueue | undefined = undefined;
+  private notificationQueue: WorkQueue | undefined = undefined;
   private readingPaused = false;
   /** Middleware, outermost first; undefined (not empty) when there is none, so the plain path checks one field. */
   private middleware: CallMiddleware[] | undefined = undefined;
@@ -163,11 +112,16 @@ export class Scheduler {
    * synchronous part: by request id, else by the call itself. Calls that
    * finish synchronously (the common case) never enter it.
    */
-  private readonly live = new Map<RequestId | Call, Call>();
+  private live: Map<RequestId | Call, Call> | undefined = undefined;
 
-  constructor(private readonly host: SchedulerHost) {
-    this.requests = new WorkQueue(host.requestConcurrency, true);
-    this.notifications = new WorkQueue(host.notificationConcurrency, false);
+  constructor(private readonly host: SchedulerHost) {}
+
+  private get requests(): WorkQueue {
+    return (this.requestQueue ??= new WorkQueue(this.host.requestConcurrency, true));
+  }
+
+  private get notifications(): WorkQueue {
+    return (this.notificationQueue ??= new WorkQueue(this.host.notificationConcurrency, false));
   }
 
   /**
@@ -190,12 +144,12 @@ export class Scheduler {
 
   /** Calls queued or running asynchronously (for tests and monitoring). */
   get liveCalls(): number {
-    return this.live.size;
+    return this.live === undefined ? 0 : this.live.size;
   }
 
   /** The live request with this id, if it is queued or running asynchronously (for cancellation). */
   find(id: RequestId): Call | undefined {
-    const call = this.live.get(id);
+    const call = this.live?.get(id);
     return call?.kind === 'request' ? call : undefined;
   }
 
@@ -270,7 +224,7 @@ export class Scheduler {
 
   /** Starts waiting requests once the write side drained. */
   drained(): void {
-    this.pump(this.requests);
+    if (this.requestQueue !== undefined) this.pump(this.requestQueue);
   }
 
   /**
@@ -303,13 +257,14 @@ export class Scheduler {
    * with the error `reason()` makes.
    */
   closed(reason: () => unknown): void {
-    const dropped = this.requests.drain().length + this.notifications.drain().length;
+    const dropped = (this.requestQueue?.drain() ?? 0) + (this.notificationQueue?.drain() ?? 0);
     if (dropped > 0) this.host.logger.debug({ dropped }, 'queued calls dropped on close');
     // The reason is made only when a live call needs it: an error's stack trace costs more than the rest of a close.
-    if (this.live.size > 0) {
+    const live = this.live;
+    if (live !== undefined && live.size > 0) {
       const error = reason();
-      for (const call of this.live.values()) call.abortSignal(error);
-      this.live.clear();
+      for (const call of live.values()) call.abortSignal(error);
+      live.clear();
     }
     this.maybeIdle();
   }
@@ -317,20 +272,22 @@ export class Scheduler {
   /** Resolves once no handler is running or queued. */
   whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   private track(call: Call): void {
     if (call.liveKey !== undefined) return;
+    const live = (this.live ??= new Map());
     // A peer may reuse an id while the first is live; the second is then tracked by itself.
-    const key = call.kind === 'request' && call.id !== null && call.id !== undefined && !this.live.has(call.id) ? call.id : call;
+    const key = call.kind === 'request' && call.id !== null && call.id !== undefined && !live.has(call.id) ? call.id : call;
     call.liveKey = key;
-    this.live.set(key, call);
+    live.set(key, call);
   }
 
   private untrack(call: Call): void {
     if (call.liveKey === undefined) return;
-    if (this.live.get(call.liveKey) === call) this.live.delete(call.liveKey);
+    const live = this.live as Map<RequestId | Call, Call>;
+    if (live.get(call.liveKey) === call) live.delete(call.liveKey);
     call.liveKey = undefined;
   }
 
@@ -414,7 +371,7 @@ export class Scheduler {
     q.pumping = false;
     if (skipped) this.maybeIdle();
     const half = this.host.maxQueued >> 1;
-    if (this.readingPaused && this.requests.size <= half && this.notifications.size <= half) this.resume();
+    if (this.readingPaused && (this.requestQueue?.size ?? 0) <= half && (this.notificationQueue?.size ?? 0) <= half) this.resume();
   }
 
   private resume(): void {
@@ -423,14 +380,14 @@ export class Scheduler {
   }
 
   private maybeIdle(): void {
-    if (this.isIdle()) {
+    if (this.idleWaiters !== undefined && this.isIdle()) {
       const waiters = this.idleWaiters;
-      this.idleWaiters = [];
+      this.idleWaiters = undefined;
       for (const w of waiters) w();
     }
   }
 
   private isIdle(): boolean {
-    return this.running === 0 && this.requests.size === 0 && this.notifications.size === 0;
+    return this.running === 0 && (this.requestQueue?.size ?? 0) === 0 && (this.notificationQueue?.size ?? 0) === 0;
   }
 }
