@@ -43,10 +43,6 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   readonly versionKey: string;
   readonly router: Router;
   readonly scheduler: Scheduler;
-  readonly maxBatchLength: number;
-  readonly requestConcurrency: number;
-  readonly notificationConcurrency: number;
-  readonly maxQueued: number;
   congested = false;
   closeReason: string | undefined = undefined;
   private nextId = 1;
@@ -64,15 +60,29 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     private readonly events: ConnectionEvents,
   ) {
     this.versionKey = codec.versionKey;
-    this.maxBatchLength = options.maxBatchLength;
-    this.requestConcurrency = options.concurrentRequestHandling ? options.maxConcurrentRequests : 1;
-    this.notificationConcurrency = options.concurrentNotificationHandling ? options.maxConcurrentRequests : 1;
-    this.maxQueued = options.maxQueuedMessages;
     this.router = new Router(this);
     this.scheduler = new Scheduler(this);
     // Introspection (docs/introspection.md): only when asked for; otherwise rpc.discover stays -32601.
     if (options.discover) this.router.reserve('rpc.discover', handlers.discoverHandler(options.discover, this.versionKey));
     transport.start(this);
+  }
+
+  // Read from the shared options rather than copied into every connection: none is on the per-message path.
+
+  get maxBatchLength(): number {
+    return this.options.maxBatchLength;
+  }
+
+  get requestConcurrency(): number {
+    return this.options.concurrentRequestHandling ? this.options.maxConcurrentRequests : 1;
+  }
+
+  get notificationConcurrency(): number {
+    return this.options.concurrentNotificationHandling ? this.options.maxConcurrentRequests : 1;
+  }
+
+  get maxQueued(): number {
+    return this.options.maxQueuedMessages;
   }
 
   get closed(): boolean {
@@ -81,7 +91,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
 
   /** This side's requests awaiting answers (made on first use). */
   get pending(): PendingRequests {
-    return (this.pendingTable ??= new PendingRequests(this.options.connectionId, this.options.sendCancel ? (id) => this.sendCancel(id) : undefined));
+    return (this.pendingTable ??= new PendingRequests(this.logger.connectionId, this.options.sendCancel ? (id) => this.sendCancel(id) : undefined));
   }
 
   get pendingCount(): number {
@@ -230,7 +240,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   /** Throws `TooManyPendingRequests` when `count` more would pass `maxPendingRequests`. */
   checkPendingLimit(method: string, count: number): void {
     const limit = this.options.maxPendingRequests;
-    if (this.pendingCount + count > limit) throw new TooManyPendingRequests(method, limit, this.options.connectionId);
+    if (this.pendingCount + count > limit) throw new TooManyPendingRequests(method, limit, this.logger.connectionId);
   }
 
   /** A fresh request id, never one still pending. */
@@ -261,7 +271,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
 
   /** The error for a call on a closed connection. */
   closedError(method: string): ConnectionClosedError {
-    return new ConnectionClosedError(`cannot call "${method}": connection closed (${this.closeReason})${connSuffix(this.options.connectionId)}`);
+    return new ConnectionClosedError(`cannot call "${method}": connection closed (${this.closeReason})${connSuffix(this.logger.connectionId)}`);
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------

@@ -95,9 +95,13 @@ export interface BsonRpcOptions extends PeerOptions {
   codec?: BsonCodecOverride;
 }
 
-/** Options with every default applied. @internal */
-export type ResolvedOptions = Required<Omit<PeerOptions, 'timeout' | 'idGenerator' | 'logger' | 'clientInfo' | 'discover'>> &
-  Pick<PeerOptions, 'timeout' | 'idGenerator' | 'clientInfo'> & { discover: DiscoverOptions | undefined };
+/**
+ * Options with every default applied, without those that differ from one
+ * connection to the next (`connectionId`, `clientInfo`: the peer keeps
+ * those), so that the connections of one server share one object. @internal
+ */
+export type ResolvedOptions = Required<Omit<PeerOptions, 'timeout' | 'idGenerator' | 'logger' | 'clientInfo' | 'discover' | 'connectionId'>> &
+  Pick<PeerOptions, 'timeout' | 'idGenerator'> & { discover: DiscoverOptions | undefined };
 
 /** 16 MiB, the default `maxMessageSize`. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
@@ -128,18 +132,48 @@ function limit(o: PeerOptions, name: keyof typeof DEFAULT_LIMITS): number {
 }
 
 /** Options a peer reads itself rather than from its resolved options. */
-const NOT_RESOLVED: ReadonlySet<string> = new Set(['framing', 'codec', 'logger']);
+const NOT_RESOLVED: ReadonlySet<string> = new Set(['framing', 'codec', 'logger', 'connectionId', 'clientInfo']);
 
-/** The resolved defaults, shared (frozen) by every peer made with no options that matter here. */
+/** The resolved defaults, shared by every peer made with no options that matter here. */
 let defaults: ResolvedOptions | undefined;
+/** The last other options resolved, and the result: a server's peers differ only in what is not resolved. */
+let lastInput: PeerOptions | undefined;
+let lastResolved: ResolvedOptions | undefined;
+
+/** True when `a` and `b` agree on every option that is resolved. */
+function sameSettings(a: PeerOptions, b: PeerOptions): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const key in x) if (x[key] !== y[key] && !NOT_RESOLVED.has(key)) return false;
+  for (const key in y) if (x[key] !== y[key] && !NOT_RESOLVED.has(key)) return false;
+  return true;
+}
 
 /**
  * Applies defaults and rejects nonsense early, with the option's name in
- * the message. Peers given only defaults share one frozen result. @internal
+ * the message. The result is frozen and shared: by every peer given only
+ * defaults, and by consecutive peers given the same settings (a server's
+ * connections), so a connection holds no options object of its own.
+ * @internal
  */
 export function resolveOptions(o: PeerOptions): ResolvedOptions {
-  for (const key in o) if ((o as Record<string, unknown>)[key] !== undefined && !NOT_RESOLVED.has(key)) return resolve(o);
-  return (defaults ??= Object.freeze(resolve({})));
+  let plain = true;
+  for (const key in o) {
+    if ((o as Record<string, unknown>)[key] !== undefined && !NOT_RESOLVED.has(key)) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return (defaults ??= Object.freeze(resolve({})));
+  if (lastInput === undefined || !sameSettings(lastInput, o)) {
+    lastResolved = Object.freeze(resolve(o));
+    // A copy (the caller may change its object later) of only what is compared: the last
+    // peer's logger and clientInfo must not be kept alive by this cache.
+    const copy: Record<string, unknown> = {};
+    for (const key in o) if (!NOT_RESOLVED.has(key)) copy[key] = (o as Record<string, unknown>)[key];
+    lastInput = copy as PeerOptions;
+  }
+  return lastResolved as ResolvedOptions;
 }
 
 function resolve(o: PeerOptions): ResolvedOptions {
@@ -174,8 +208,6 @@ function resolve(o: PeerOptions): ResolvedOptions {
     concurrentRequestHandling: o.concurrentRequestHandling ?? true,
     concurrentNotificationHandling: o.concurrentNotificationHandling ?? false,
     sendCancel: o.sendCancel ?? true,
-    connectionId: o.connectionId ?? '',
-    clientInfo: o.clientInfo,
     discover: discover === true ? {} : discover || undefined,
   };
 }

@@ -56,7 +56,9 @@ export interface PeerEvents {
 export abstract class RpcPeer extends EventEmitter implements Caller {
   /** @internal */ readonly connection: Connection;
   /** Created on first use of `signal`: most connections never ask, and close() is then cheaper. */
-  private abortController: AbortController | undefined;
+  private abortController: AbortController | undefined = undefined;
+  /** The `clientInfo` option (kept here: the resolved options are shared between peers). */
+  private readonly info: unknown;
 
   /** @internal */
   protected constructor(
@@ -79,7 +81,8 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     const transport = isTransport(socket)
       ? socket
       : new StreamTransport(socket, framing, { maxMessageSize: resolved.maxMessageSize, partialFrameTimeout: resolved.partialFrameTimeout, compactText: codec.compactText });
-    const log = new ConnectionLogger(options.logger, resolved.connectionId);
+    this.info = options.clientInfo;
+    const log = new ConnectionLogger(options.logger, options.connectionId ?? '');
     this.connection = new Connection(transport, codec, resolved, log, handlers, this);
   }
 
@@ -99,7 +102,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
 
   /** The `clientInfo` option. */
   get clientInfo(): unknown {
-    return this.connection.options.clientInfo;
+    return this.info;
   }
 
   /** The transport this peer runs on (a `StreamTransport` when it was given a Duplex). */
@@ -247,7 +250,7 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     let timer: NodeJS.Timeout | undefined;
     if (timeout) {
       timer = setTimeout(() => {
-        const error = new ResponseTimeout(`batch of ${ids.length} (${methods.join(', ')})`, timeout, conn.options.connectionId);
+        const error = new ResponseTimeout(`batch of ${ids.length} (${methods.join(', ')})`, timeout, conn.logger.connectionId);
         for (const id of ids) conn.pending.abandon(id, error);
       }, timeout);
     }
