@@ -13,8 +13,9 @@
  *
  * Styles: `listen` is `listen('tcp://127.0.0.1:0', () => services)`; `net`
  * is `net.createServer((s) => new JsonRpc(s, services))` (or `BsonRpc`);
- * `raw` is `net.createServer()` holding bare sockets: what Node itself
- * costs, the floor under the other two. Modes: `idle` connections never
+ * `raw` is `net.createServer()` holding bare sockets (in `used` mode
+ * each echoes one chunk): what Node itself costs, the floor under the
+ * other two. Modes: `idle` connections never
  * send anything; `used` ones each make one `echo` call first and then sit
  * idle (what a connection keeps after it has been busy).
  *
@@ -55,15 +56,25 @@ function send(proc: NodeJS.Process | ChildProcess, message: unknown): void {
   proc.send?.(message as object);
 }
 
-function next<T>(proc: NodeJS.Process | ChildProcess): Promise<T> {
-  return new Promise((resolve) => proc.once('message', (m) => resolve(m as T)));
+/** The next message from `proc`; a child that hangs fails the run after `ms` instead of stalling it. */
+function next<T>(proc: NodeJS.Process | ChildProcess, ms = 0): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = ms > 0 ? setTimeout(() => reject(new Error(`no answer from a child within ${ms} ms`)), ms) : undefined;
+    proc.once('message', (m) => {
+      clearTimeout(timer);
+      resolve(m as T);
+    });
+  });
 }
+
+/** How long the orchestrator waits for a child's step. */
+const STEP_MS = 120_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ---- server child --------------------------------------------------------------------------------
 
-async function server(libFile: string, style: Style, codec: Codec): Promise<void> {
+async function server(libFile: string, style: Style, codec: Codec, mode: Mode): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lib = require(libFile) as Lib;
   const gc = (global as { gc?: () => void }).gc;
@@ -80,7 +91,11 @@ async function server(libFile: string, style: Style, codec: Codec): Promise<void
     let n = 0;
     const srv = net.createServer((socket) => {
       n++;
-      if (style === 'raw') held.push(socket);
+      if (style === 'raw') {
+        held.push(socket);
+        // The floor of a used connection: one read and one write on a bare socket.
+        if (mode === 'used') socket.once('data', (chunk) => socket.write(chunk));
+      }
       else if (codec === 'bson') new lib.BsonRpc(socket, services);
       else new lib.JsonRpc(socket, services);
     });
@@ -175,20 +190,20 @@ async function buildSelf(): Promise<string> {
 }
 
 async function row(self: string, libFile: string, style: Style, codec: Codec, mode: Mode, n: number, snapshot: string | undefined): Promise<Sample & { file?: string }> {
-  const srv = fork(self, ['server', libFile, style, codec], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const cli = fork(self, ['client', '', style, codec, mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const srv = fork(self, ['server', libFile, style, codec, mode], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const cli = fork(self, ['client', '', style, codec, mode], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
-    const { port } = (await next<FromServer>(srv)) as { port: number };
+    const { port } = (await next<FromServer>(srv, STEP_MS)) as { port: number };
     send(cli, { kind: 'port', port });
     const measure = async (expect: number, snap?: string): Promise<FromServer & Sample> => {
       send(srv, { kind: 'measure', expect, snapshot: snap } satisfies ToServer);
-      return next(srv);
+      return next(srv, STEP_MS);
     };
     send(cli, { kind: 'open', count: WARM } satisfies ToClient);
-    await next(cli);
+    await next(cli, STEP_MS);
     const before = await measure(WARM);
     send(cli, { kind: 'open', count: n } satisfies ToClient);
-    await next(cli);
+    await next(cli, STEP_MS);
     const after = await measure(WARM + n, snapshot);
     return { heap: (after.heap - before.heap) / n, rss: (after.rss - before.rss) / n, file: (after as { file?: string }).file };
   } finally {
@@ -230,7 +245,7 @@ async function main(): Promise<void> {
 }
 
 const [role, arg, style, codec, mode] = process.argv.slice(2);
-if (role === 'server') void server(arg, style as Style, codec as Codec);
+if (role === 'server') void server(arg, style as Style, codec as Codec, mode as Mode);
 else if (role === 'client') {
   process.once('message', (m: { port: number }) => void client(m.port, codec as Codec, mode as Mode));
 } else {
