@@ -6,10 +6,11 @@ import { version } from './host';
 
 /**
  * Role of a row in the goal evaluation ('baseline': an older bsonrpc, for
- * before/after; 'ws': over WebSocket, read against floor-ws; neither has goals,
- * which are set for TCP).
+ * before/after; 'ws': over WebSocket, read against floor-ws; 'validation':
+ * bsonrpc-ndjson with its argument checked, read against bsonrpc-ndjson;
+ * none of these has the peer goals, which are set for TCP).
  */
-export type Kind = 'bsonrpc' | 'peer' | 'floor' | 'baseline' | 'ws';
+export type Kind = 'bsonrpc' | 'peer' | 'floor' | 'baseline' | 'ws' | 'validation';
 
 /** One row: a module under bench/adapters/ plus the variant it is given. */
 export interface AdapterEntry {
@@ -43,6 +44,8 @@ export const ADAPTERS: readonly AdapterEntry[] = [
   { name: 'bsonrpc-rfc7464', module: 'bsonrpc', variant: 'rfc7464', kind: 'bsonrpc', note: 'JsonRpc, rfc7464 framing' },
   { name: 'bsonrpc-ndjson', module: 'bsonrpc', variant: 'ndjson', kind: 'bsonrpc', note: 'JsonRpc, ndjson framing' },
   { name: 'bsonrpc-bson', module: 'bsonrpc', variant: 'bson', kind: 'bsonrpc', note: 'BsonRpc; big = a Buffer (BSON binary)' },
+  { name: 'bsonrpc-typed', module: 'bsonrpc', variant: 'ndjson-typed', kind: 'validation', note: 'bsonrpc-ndjson with echo(x: string) checked by its design type' },
+  { name: 'bsonrpc-zod', module: 'bsonrpc', variant: 'ndjson-zod', kind: 'validation', note: 'bsonrpc-ndjson with echo checked by a zod schema (z.string())' },
   peer('vscode-jsonrpc', ', Content-Length'),
   peer('jayson', ' TCP server, one-socket client'),
   peer('json-rpc-2.0', ', ndjson'),

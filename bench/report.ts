@@ -180,6 +180,13 @@ export function evaluateGoals(results: Results): Goal[] {
       });
     }
   }
+  // Validation's cost (issue 15): design types must cost under 5% on seq and pipe; a zod schema is reported.
+  for (const row of ofKind('validation')) {
+    for (const w of ['seq', 'pipe'] as const) {
+      const factor = row === 'bsonrpc-typed' ? 0.95 : 0.8;
+      atLeast(row, w, factor, 'bsonrpc-ndjson', cell('bsonrpc-ndjson', w)?.rate, 'the same peer unvalidated');
+    }
+  }
   return goals;
 }
 

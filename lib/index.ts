@@ -35,7 +35,7 @@ export { JsonRpc } from './peer/json-rpc';
 export type { BatchOptions } from './peer/json-rpc';
 export { BsonRpc } from './peer/bson-rpc';
 export { RpcPeer } from './peer/peer';
-export type { PeerEvents, Middleware } from './peer/peer';
+export type { PeerEvents, Middleware, OutgoingHook, OutgoingMessage } from './peer/peer';
 export type { Disposable } from './protocol/router';
 export { RpcContext, currentContext } from './peer/context';
 export { BatchBuilder } from './peer/batch';

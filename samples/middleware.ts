@@ -1,7 +1,7 @@
 /**
  * Middleware: code around every incoming call, on a peer or on a server.
  * Here a server refuses `admin.*` to callers without the admin role (taken
- * from `clientInfo`), and times every call.
+ * from `clientInfo`), times every call, and counts what it sends.
  *
  * Run it alone with `npx ts-node samples/middleware.ts`.
  */
@@ -41,6 +41,15 @@ export async function main(log: (line: string) => void = console.log): Promise<s
     return next();
   });
   // #endregion
+  // #region outgoing
+  // A hook on every message the server sends, on every connection: here it counts answers by kind.
+  const sent = { results: 0, errors: 0 };
+  server.on('connection', (peer) => {
+    peer.onOutgoing((message) => {
+      if (!Array.isArray(message) && 'id' in message) sent[message.error === undefined ? 'results' : 'errors']++;
+    });
+  });
+  // #endregion
 
   // Over TCP the server's clientInfo is the connection's info (no role): a guest.
   const guest = await connect(server.url);
@@ -60,6 +69,7 @@ export async function main(log: (line: string) => void = console.log): Promise<s
   adminSide.close();
   await server.close();
   log(`timed: ${timings.join(', ')}`);
+  log(`server sent ${sent.results} result(s) and ${sent.errors} error(s)`);
   return timings;
 }
 

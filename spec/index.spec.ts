@@ -86,6 +86,8 @@ export type TypeExports = [
   lib.Disposable,
   lib.MessagePortLike,
   lib.Middleware,
+  lib.OutgoingHook,
+  lib.OutgoingMessage,
   lib.DefinedService<object>,
   lib.FrameDecoder,
   lib.FrameDecoderOptions,

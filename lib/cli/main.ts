@@ -50,6 +50,7 @@ function program(io: CliIo, result: { code: number }): Command {
     .requiredOption('--listen <url>', 'where to listen, e.g. tcp://127.0.0.1:7000 (port 0: any free port)')
     .option('--register <name>', 'register in the name server under this name')
     .option('--ns <url>', NS_HELP)
+    .option('--discover', 'answer rpc.discover with the OpenRPC document of the service')
     .addHelpText('after', example('bsonrpc serve samples/warehouse-server.ts:Warehouse --listen tcp://127.0.0.1:0 --register example.warehouse'))
     .action(async (target: string, flags) => {
       result.code = await runServe(target, flags, io);

@@ -18,6 +18,8 @@ export interface ServeFlags {
   register?: string;
   /** `--ns URL`. */
   ns?: string;
+  /** `--discover`: answer `rpc.discover` with the service's OpenRPC document. */
+  discover?: boolean;
 }
 
 /** Splits `FILE[:EXPORT]`: the part after the last `:` is an export name when it is an identifier. */
@@ -77,6 +79,7 @@ export async function runServe(target: string, flags: ServeFlags, io: CliIo, cwd
   const options: ListenOptions = {};
   const ns = nsUrl(flags.ns, io, DEFAULT_NS_URL);
   if (flags.register !== undefined) options.register = { name: flags.register, ns };
+  if (flags.discover) options.discover = { title: label };
   const server: Server = await listen(flags.listen, () => service, options);
   server.on('connection', (_peer, info) => io.err(`connection ${info.connectionId} from ${info.remoteAddress || 'a local process'}${info.remotePort ? `:${info.remotePort}` : ''}\n`));
   server.on('disconnect', (_peer, info) => io.err(`disconnect ${info.connectionId}\n`));

@@ -16,9 +16,10 @@
  */
 import type { MessageCodec } from '../codec/codec';
 import { findExcessiveNesting } from '../codec/depth';
-import { ConnectionClosedError, EncodingError, InternalError, TooManyPendingRequests, connSuffix } from '../errors';
+import { ConnectionClosedError, EncodingError, InternalError, ResponseTimeout, TooManyPendingRequests, connSuffix } from '../errors';
 import type { ConnectionLogger } from '../logger';
 import type { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
+import { inheritBudget, stampBudget } from '../protocol/deadline';
 import { buildCall, buildError, isParams, Params, RequestId } from '../protocol/messages';
 import { PendingRequests } from '../protocol/pending';
 import { CANCEL_METHOD, Router, RouterHost } from '../protocol/router';
@@ -38,6 +39,12 @@ export interface ConnectionEvents {
   createCall(kind: CallKind, method: string, id: RequestId | null | undefined, params: Params | undefined, handler: ResolvedHandler, reply: Reply | undefined): Call;
 }
 
+/** One outgoing message as {@link OutgoingHook}s see it: a message object, or a batch's array of them. */
+export type OutgoingMessage = Record<string, unknown> | Record<string, unknown>[];
+
+/** A hook for `RpcPeer.onOutgoing`: sees each outgoing message before it is encoded. */
+export type OutgoingHook = (message: OutgoingMessage) => void;
+
 /** One connection's engine. @internal */
 export class Connection implements TransportReceiver, RouterHost, SchedulerHost {
   readonly versionKey: string;
@@ -48,6 +55,8 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   private nextId = 1;
   /** Made on the first request this side sends: most server connections never send one. */
   private pendingTable: PendingRequests | undefined = undefined;
+  /** From `RpcPeer.onOutgoing`; undefined (not empty) when there is none, so the plain path checks one field. */
+  private outgoing: OutgoingHook[] | undefined = undefined;
   private closedPromise: Promise<void> | undefined = undefined;
   private markClosed: (() => void) | undefined = undefined;
 
@@ -144,6 +153,10 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     return this.events.createCall(kind, method, id, params, handler, reply);
   }
 
+  startDeadline(call: Call, ms: number): void {
+    this.scheduler.startDeadline(call, ms);
+  }
+
   cancel(id: RequestId): void {
     const call = this.scheduler.find(id);
     if (call === undefined) this.logger.debug({ id }, 'cancel for no live request ignored');
@@ -154,7 +167,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   private sendCancel(id: RequestId): void {
     if (this.closeReason !== undefined) return;
     try {
-      this.write(this.codec.encode(buildCall(this.versionKey, CANCEL_METHOD, { id })));
+      this.write(this.encode(buildCall(this.versionKey, CANCEL_METHOD, { id })));
     } catch (err) {
       this.logger.debug({ err, id }, 'could not send $/cancelRequest');
     }
@@ -179,7 +192,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   send(message: unknown): void {
     if (this.closeReason !== undefined) return;
     try {
-      this.write(this.codec.encode(message));
+      this.write(this.encode(message));
     } catch (err) {
       if (!(err instanceof EncodingError)) throw err;
       this.logger.warn({ err }, 'a response could not be encoded; answering -32603');
@@ -210,17 +223,22 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   request(method: string, params: Params | undefined, options: CallOptions, from?: Call): Promise<unknown> {
     if (this.closeReason !== undefined) return Promise.reject(this.closedError(method));
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    // A handler's own calls get no more time than its caller still waits (deadline.ts).
+    const timeout = from === undefined ? (options.timeout ?? this.options.timeout) : inheritBudget(options.timeout ?? this.options.timeout, from);
+    if (timeout !== undefined && timeout <= 0 && from?.deadline !== undefined) return Promise.reject(new ResponseTimeout(method, 0, this.logger.connectionId));
     let payload: Payload;
     let id: RequestId;
     try {
       this.checkPendingLimit(method, 1);
       checkCall(method, params);
       id = this.newId();
-      payload = this.codec.encode(buildCall(this.versionKey, method, params, id));
+      const message = buildCall(this.versionKey, method, params, id);
+      if (this.options.sendDeadline) stampBudget(message, timeout);
+      payload = this.encode(message);
     } catch (err) {
       return Promise.reject(err);
     }
-    const result = this.pending.add(id, method, { timeout: options.timeout ?? this.options.timeout, signal: options.signal });
+    const result = this.pending.add(id, method, { timeout, signal: options.signal });
     this.scheduler.awaitingAnswer(from);
     try {
       this.write(payload);
@@ -234,7 +252,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   notify(method: string, params: Params | undefined): void {
     if (this.closeReason !== undefined) throw this.closedError(method);
     checkCall(method, params);
-    this.write(this.codec.encode(buildCall(this.versionKey, method, params)));
+    this.write(this.encode(buildCall(this.versionKey, method, params)));
   }
 
   /** Throws `TooManyPendingRequests` when `count` more would pass `maxPendingRequests`. */
@@ -257,10 +275,62 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
 
   /** Hands one encoded message to the transport, and watches its write buffer. */
   write(payload: Payload): void {
+    this.sent(this.transport.send(payload));
+  }
+
+  /**
+   * `notify` minus the encoding, for a message `Server.broadcast` encoded
+   * once for many connections: `send` hands it to the transport (a stream
+   * gets one frame shared by all), then the write buffer is watched as for
+   * any message (`maxWriteBuffer` closes a peer that does not read). False,
+   * nothing sent, once the connection is closed (or closing). @internal
+   */
+  sendEncoded(send: (transport: Transport) => boolean, message: Record<string, unknown>): boolean {
+    if (this.closeReason !== undefined) return false;
+    // Outgoing hooks must see (and may annotate) what goes out: a peer with hooks encodes its own copy.
+    if (this.outgoing !== undefined) this.write(this.encode({ ...message }));
+    else this.sent(send(this.transport));
+    return true;
+  }
+
+  /** After a send: `accepted` false means over the transport's mark; past `maxWriteBuffer` the peer is not reading. */
+  private sent(accepted: boolean): void {
     const transport = this.transport;
-    if (!transport.send(payload)) this.congested = true;
+    if (!accepted) this.congested = true;
     if (transport.bufferedAmount > this.options.maxWriteBuffer) {
       this.fail(new Error(`${transport.bufferedAmount} bytes queued, over maxWriteBuffer ${this.options.maxWriteBuffer}`), 'the peer is not reading');
+    }
+  }
+
+  /**
+   * Encodes one outgoing message or batch array: every message this side
+   * sends passes here, after the outgoing hooks saw it (see
+   * `RpcPeer.onOutgoing`) and, at trace level, is logged as `sent`.
+   */
+  encode(message: unknown): Payload {
+    if (this.outgoing !== undefined) this.runOutgoing(message);
+    if (this.logger.isLevelEnabled('trace')) this.logger.trace({ message }, 'sent');
+    return this.codec.encode(message);
+  }
+
+  /** Adds an outgoing hook; returns the function that removes it. */
+  addOutgoing(hook: OutgoingHook): () => void {
+    if (typeof hook !== 'function') throw new TypeError('onOutgoing() takes a function (message) => void');
+    this.outgoing = [...(this.outgoing ?? []), hook];
+    return () => {
+      const rest = (this.outgoing ?? []).filter((h) => h !== hook);
+      this.outgoing = rest.length > 0 ? rest : undefined;
+    };
+  }
+
+  private runOutgoing(message: unknown): void {
+    for (const hook of this.outgoing!) {
+      try {
+        hook(message as OutgoingMessage);
+      } catch (err) {
+        // A hook observes and may annotate; it cannot stop a message (a response must still go out).
+        this.logger.warn({ err }, 'an outgoing hook threw; the message was sent anyway');
+      }
     }
   }
 
@@ -308,8 +378,8 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   }
 }
 
-/** Rejects calls that cannot be valid before any id is spent. */
-function checkCall(method: string, params: unknown): void {
+/** Rejects calls that cannot be valid before any id is spent (and broadcasts before anything is encoded). @internal */
+export function checkCall(method: string, params: unknown): void {
   if (typeof method !== 'string') throw new TypeError(`method must be a string, got ${typeof method}`);
   if (params !== undefined && !isParams(params)) {
     throw new TypeError(`params of "${method}" must be an array or a plain object`);

@@ -7,7 +7,7 @@
  */
 import { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
 import type { Params, RequestId } from '../protocol/messages';
-import { currentCall } from '../protocol/scheduler';
+import { currentCall } from '../protocol/invoke';
 import type { BatchBuilder, BatchProxy } from './batch';
 import type { RpcPeer } from './peer';
 import { CallOptions, Caller, createPeerProxy, PeerProxy, ProxyOptions } from './proxy';
@@ -51,6 +51,19 @@ export class RpcContext extends Call implements Caller {
     // with the connection's: a handler that keeps its context past its
     // return, to clean up when the connection goes, still hears of it.
     return (this.joinedSignal ??= AbortSignal.any([super.signal, this.peer.signal]));
+  }
+
+  /**
+   * ms until the caller's deadline, when its request carried one (a bsonrpc
+   * caller with `sendDeadline`); `undefined` when it did not; 0 once passed.
+   * Calls made through this context are held to it already; to hold a call
+   * to another peer to it too, pass it on with the signal:
+   * `other.sendRequest(m, p, { timeout: rpc.timeLeft, signal: rpc.signal })`
+   * (the signal covers a deadline that has passed, as a `timeout` of 0 means none).
+   */
+  get timeLeft(): number | undefined {
+    const deadline = this.deadline;
+    return deadline === undefined ? undefined : Math.max(0, Math.ceil(deadline.at - performance.now()));
   }
 
   /** The `clientInfo` option given to the peer. */

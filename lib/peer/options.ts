@@ -40,6 +40,16 @@ export interface PeerOptions {
    * that does not know it drops it. `false` sends nothing.
    */
   sendCancel?: boolean;
+  /**
+   * `true`: a request with a timeout (its own, the peer's `timeout` option,
+   * or what is left of the deadline of the handler that makes it) carries
+   * that budget as the extra member `"timeout": <ms>`, so a bsonrpc peer
+   * cancels the handler when the caller's deadline passes even if the
+   * `$/cancelRequest` is lost. Peers that do not know the member ignore it.
+   * Default `false`. Receiving such a budget needs no option: it is always
+   * honoured.
+   */
+  sendDeadline?: boolean;
   /** Most requests in one JSON-RPC batch; a longer batch is answered with one -32600. Default 1000. */
   maxBatchLength?: number;
   /** Deepest nesting of arrays/objects in one JSON message; deeper is refused before parsing (-32700). Default 128. */
@@ -208,6 +218,7 @@ function resolve(o: PeerOptions): ResolvedOptions {
     concurrentRequestHandling: o.concurrentRequestHandling ?? true,
     concurrentNotificationHandling: o.concurrentNotificationHandling ?? false,
     sendCancel: o.sendCancel ?? true,
+    sendDeadline: o.sendDeadline === true,
     discover: discover === true ? {} : discover || undefined,
   };
 }

@@ -18,13 +18,15 @@ import type { Framing } from '../framing/framing';
 import { PeerError, ResponseTimeout } from '../errors';
 import { ConnectionLogger } from '../logger';
 import type { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
+import { inheritBudget, stampBudget } from '../protocol/deadline';
 import { buildCall, Params, RequestId } from '../protocol/messages';
 import type { Disposable } from '../protocol/router';
 import type { CallMiddleware } from '../protocol/scheduler';
 import { StreamTransport } from '../transport/stream';
 import { isTransport, Transport } from '../transport/transport';
 import { BatchBuilder, batchProxy, BatchProxy } from './batch';
-import { Connection } from './connection';
+import { Connection, OutgoingHook } from './connection';
+export type { OutgoingHook, OutgoingMessage } from './connection';
 import { RpcContext } from './context';
 import { ServiceHandlers } from './handlers';
 import { PeerOptions, resolveOptions } from './options';
@@ -181,6 +183,21 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     return { dispose: remove };
   }
 
+  /**
+   * Adds a hook that sees every message this side sends, just before it is
+   * encoded: requests, notifications, responses (results and errors),
+   * batches (the array), and `$/cancelRequest`. It runs synchronously and
+   * may read the message or add members to it (a trace id, say), which then
+   * go on the wire; it cannot stop one: what it throws is logged and the
+   * message is sent anyway. Hooks run in the order added. For a server, add
+   * it to each connection: `server.on('connection', (peer) => peer.onOutgoing(hook))`.
+   *
+   * @returns a {@link Disposable} that removes the hook.
+   */
+  onOutgoing(hook: OutgoingHook): Disposable {
+    return { dispose: this.connection.addOutgoing(hook) };
+  }
+
   /** Closes the connection. Pending requests reject with `ConnectionClosedError`. Safe to call twice. */
   close(): void {
     this.connection.shutdown('closed by this side');
@@ -222,6 +239,11 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     const ids: RequestId[] = [];
     const methods: string[] = [];
     let payload: string | Uint8Array;
+    // As for single calls: no more time than the handler that sends it still has (deadline.ts).
+    const timeout = inheritBudget(options.timeout ?? conn.options.timeout, from);
+    if (timeout !== undefined && timeout <= 0 && from?.deadline !== undefined) {
+      return Promise.reject(new ResponseTimeout(`batch of ${builder.items.length}`, 0, conn.logger.connectionId));
+    }
     try {
       conn.checkPendingLimit(builder.items[0].method, builder.items.filter((i) => i.kind === 'request').length);
       const messages = builder.items.map((item) => {
@@ -229,9 +251,11 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
         const id = conn.newId();
         ids.push(id);
         methods.push(item.method);
-        return buildCall(conn.versionKey, item.method, item.params, id);
+        const message = buildCall(conn.versionKey, item.method, item.params, id);
+        if (conn.options.sendDeadline) stampBudget(message, timeout);
+        return message;
       });
-      payload = conn.codec.encode(messages);
+      payload = conn.encode(messages);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -246,7 +270,6 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
         },
       ),
     );
-    const timeout = options.timeout ?? conn.options.timeout;
     let timer: NodeJS.Timeout | undefined;
     if (timeout) {
       timer = setTimeout(() => {

@@ -8,6 +8,7 @@
  * object shape; the `AbortController` behind `signal` is made only when
  * someone reads `signal`.
  */
+import type { Deadline } from './deadline';
 import type { Params, RequestId } from './messages';
 
 /** Whether a call expects an answer. */
@@ -48,6 +49,8 @@ export class Call {
   holdsSlot = false;
   /** @internal the key under which the scheduler tracks this call while it is queued or running async */
   liveKey: RequestId | Call | undefined = undefined;
+  /** @internal the caller's deadline, when the request carried a budget (see deadline.ts) */
+  deadline: Deadline | undefined = undefined;
 
   /** @internal */
   constructor(

@@ -22,7 +22,8 @@ export interface WireError {
 
 /** An incoming value, validated and sorted into what the router does with it. */
 export type Incoming =
-  | { kind: 'request'; method: string; params: Params | undefined; id: RequestId | null }
+  /** `budget`: the raw `"timeout"` member (the caller's deadline, see deadline.ts), not yet validated. */
+  | { kind: 'request'; method: string; params: Params | undefined; id: RequestId | null; budget: unknown }
   | { kind: 'notification'; method: string; params: Params | undefined }
   | { kind: 'response'; id: RequestId | null; result: unknown }
   | { kind: 'error-response'; id: RequestId | null; error: unknown }
@@ -71,7 +72,7 @@ export function classify(value: unknown, versionKey: string): Incoming {
     return { kind: 'invalid', id: replyId, reason: 'params is neither an array nor an object' };
   }
   const params = m.params as Params | undefined;
-  return hasId ? { kind: 'request', method: m.method, params, id: replyId } : { kind: 'notification', method: m.method, params };
+  return hasId ? { kind: 'request', method: m.method, params, id: replyId, budget: m.timeout } : { kind: 'notification', method: m.method, params };
 }
 
 // The builders use literal keys per version key: object literals with a

@@ -12,6 +12,7 @@
 import type { ConnectionLogger } from '../logger';
 import { ErrorCodes, InvalidParams, InvalidRequest, MethodNotFound, PeerError } from '../errors';
 import type { Call, CallKind, Reply, ResolvedHandler } from './call';
+import { DEADLINE_MEMBER, readBudget } from './deadline';
 import { buildError, buildResult, classify, Incoming, Params, readId, RequestId } from './messages';
 
 /** What the router needs from its connection. */
@@ -39,6 +40,8 @@ export interface RouterHost {
   report(error: Error): void;
   /** The other side cancelled its request `id` (`$/cancelRequest`); unknown ids are the host's to ignore. */
   cancel(id: RequestId): void;
+  /** Starts the clock of a request that carried a budget: `ms` from now it is cancelled (see deadline.ts). */
+  startDeadline(call: Call, ms: number): void;
 }
 
 /** LSP's cancellation notification, which vscode-jsonrpc and StreamJsonRpc send: `{ "id": <id> }`. */
@@ -140,10 +143,10 @@ export class Router {
         host.logger.debug({ reason: msg.reason }, 'invalid request');
         return reply(buildError(host.versionKey, msg.id, new InvalidRequest(undefined, msg.reason).toJSON()));
       case 'notification':
-        this.call('notification', msg.method, msg.params, undefined, undefined);
+        this.call('notification', msg.method, msg.params, undefined, undefined, undefined);
         return reply(undefined);
       case 'request':
-        return this.call('request', msg.method, msg.params, msg.id, reply);
+        return this.call('request', msg.method, msg.params, msg.id, reply, msg.budget);
     }
   }
 
@@ -173,7 +176,7 @@ export class Router {
   }
 
   /** A request (with `reply`) or a notification (without): reserved hook, then the handler table. */
-  private call(kind: CallKind, method: string, params: Params | undefined, id: RequestId | null | undefined, reply: Reply | undefined): void {
+  private call(kind: CallKind, method: string, params: Params | undefined, id: RequestId | null | undefined, reply: Reply | undefined, budget: unknown): void {
     const { host } = this;
     if (isReservedName(method)) {
       if (method === CANCEL_METHOD) return this.cancel(params, id, reply);
@@ -189,7 +192,16 @@ export class Router {
       }
       return;
     }
-    host.schedule(host.createCall(kind, method, id, params, handler, reply));
+    const call = host.createCall(kind, method, id, params, handler, reply);
+    if (budget !== undefined) {
+      const ms = readBudget(budget);
+      if (ms !== undefined) host.startDeadline(call, ms);
+      // Not a JSON-RPC member, so not an Invalid Request: ignored as an unknown member would be.
+      else host.logger.debug({ method, [DEADLINE_MEMBER]: budget }, `"${DEADLINE_MEMBER}" member that is not a budget in ms ignored`);
+      // A budget of 0 has already passed: the call was answered -32800 and never runs.
+      if (call.answered) return;
+    }
+    host.schedule(call);
   }
 }
 

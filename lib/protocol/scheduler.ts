@@ -17,8 +17,12 @@
 import type { ConnectionLogger } from '../logger';
 import { ConnectionClosedError, PeerError, RequestCancelled, ServerOverloaded, toWireError } from '../errors';
 import type { Call } from './call';
+import { Deadline, DEADLINE_PASSED } from './deadline';
 import { buildError, buildResult, RequestId } from './messages';
+import { CallMiddleware, invoke } from './invoke';
 import { safeErr, WorkQueue } from './queue';
+
+export type { CallMiddleware };
 
 /** What the scheduler needs from its connection. */
 export interface SchedulerHost {
@@ -43,56 +47,10 @@ export interface SchedulerHost {
   close(reason: string): void;
 }
 
-/**
- * Code wrapped around every handler of a connection: `next()` runs the rest
- * of the chain and the handler and resolves to the result, which the
- * middleware may return as it is, replace, or replace by throwing.
- */
-export type CallMiddleware = (call: Call, next: () => Promise<unknown>) => unknown;
-
-/** The call whose handler is running its synchronous part right now (see `currentContext`). */
-let current: Call | undefined;
-
-/**
- * The call whose handler is executing synchronously at this moment, or
- * `undefined`. Valid only before the handler's first `await`. @internal
- */
-export function currentCall(): Call | undefined {
-  return current;
-}
-
-/**
- * Runs `call` through `chain` (outermost first) and then its handler. A
- * middleware that never calls `next` answers with its own result; calling
- * `next` twice rejects the second call (the handler runs once).
- */
-function runChain(chain: readonly CallMiddleware[], call: Call): Promise<unknown> {
-  const step = (i: number): Promise<unknown> => {
-    if (i === chain.length) {
-      // The handler's synchronous part may run after an await in a middleware: currentContext() must still see it.
-      const outer = current;
-      current = call;
-      try {
-        return Promise.resolve(call.handler.invoke(call.params, call));
-      } catch (err) {
-        return Promise.reject(err);
-      } finally {
-        current = outer;
-      }
-    }
-    let called = false;
-    const next = (): Promise<unknown> => {
-      if (called) return Promise.reject(new Error(`next() called more than once by middleware #${i + 1} for "${call.method}"`));
-      called = true;
-      return step(i + 1);
-    };
-    try {
-      return Promise.resolve(chain[i](call, next));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  };
-  return step(0);
+/** Stops a call's deadline clock (it was answered, or can no longer be). */
+function stopClock(call: Call): void {
+  clearTimeout(call.deadline!.timer);
+  call.deadline!.timer = undefined;
 }
 
 /** Schedules the incoming calls of one connection. */
@@ -234,6 +192,7 @@ export class Scheduler {
   answer(call: Call, message: Record<string, unknown> | undefined): boolean {
     if (call.answered) return false;
     call.answered = true;
+    if (call.deadline?.timer !== undefined) stopClock(call);
     call.reply?.(message, message !== undefined && call.closeAfterResponseRequested);
     return true;
   }
@@ -244,11 +203,27 @@ export class Scheduler {
    * caller's side is freed at once; the handler's later result is dropped.
    * A queued call never runs. Does nothing to a call already answered.
    */
-  cancel(call: Call): void {
+  cancel(call: Call, why = 'cancelled by the caller'): void {
     if (call.answered) return;
-    const reason = new RequestCancelled('Request cancelled', 'cancelled by the caller');
+    const reason = new RequestCancelled('Request cancelled', why);
     call.abortSignal(reason);
     this.answer(call, buildError(this.host.versionKey, call.id as RequestId | null, { code: reason.code, message: reason.message }));
+  }
+
+  /**
+   * Gives a request its caller's deadline: `ms` from now it is cancelled as
+   * by `$/cancelRequest` (reason: the deadline passed), unless answered
+   * first. A budget of 0 cancels it at once, before it runs.
+   */
+  startDeadline(call: Call, ms: number): void {
+    const deadline: Deadline = { at: performance.now() + ms, timer: undefined };
+    call.deadline = deadline;
+    if (ms === 0) return this.cancel(call, DEADLINE_PASSED);
+    // unref: a handler that ignores its signal keeps the process alive by itself, not through this clock.
+    deadline.timer = setTimeout(() => {
+      deadline.timer = undefined;
+      this.cancel(call, DEADLINE_PASSED);
+    }, ms).unref();
   }
 
   /**
@@ -259,8 +234,10 @@ export class Scheduler {
   closed(reason: () => unknown): void {
     const dropped = (this.requestQueue?.drain() ?? 0) + (this.notificationQueue?.drain() ?? 0);
     if (dropped > 0) this.host.logger.debug({ dropped }, 'queued calls dropped on close');
-    // The reason is made only when a live call needs it: an error's stack trace costs more than the rest of a close.
     const live = this.live;
+    // Queued calls never finish, so their deadline clocks stop here (running ones stop theirs when answered).
+    if (live !== undefined) for (const call of live.values()) if (call.deadline?.timer !== undefined) stopClock(call);
+    // The reason is made only when a live call needs it: an error's stack trace costs more than the rest of a close.
     if (live !== undefined && live.size > 0) {
       const error = reason();
       for (const call of live.values()) call.abortSignal(error);
@@ -299,17 +276,13 @@ export class Scheduler {
     q.active++;
     call.holdsSlot = true;
     this.running++;
-    const outer = current;
-    current = call;
     let result: unknown;
     try {
-      result = this.middleware === undefined ? call.handler.invoke(call.params, call) : runChain(this.middleware, call);
+      result = invoke(call, this.middleware);
     } catch (err) {
-      current = outer;
       this.finish(q, call, false, err);
       return;
     }
-    current = outer;
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
       if (this.host.closed) call.abortSignal(new ConnectionClosedError('connection closed while the handler ran'));
       else this.track(call);

@@ -14,7 +14,9 @@ import { EventEmitter } from 'node:events';
 import { ListenError } from '../errors';
 import { ConnectionLogger } from '../logger';
 import type { AnyRpc } from '../net/options';
+import { checkCall } from '../peer/connection';
 import type { Middleware } from '../peer/peer';
+import type { Params } from '../protocol/messages';
 import type { Disposable } from '../protocol/router';
 import { CloseOptions, DEFAULT_CLOSE_TIMEOUT, ListenOptions, Server } from './types';
 
@@ -71,6 +73,16 @@ export class ClusterPrimary extends EventEmitter implements Server {
    */
   use(_middleware: Middleware): Disposable {
     return { dispose: () => undefined };
+  }
+
+  /**
+   * The primary has no connections, so nothing is sent: 0. Each worker runs
+   * the same program and broadcasts to its own connections; arguments are
+   * still checked, so a mistake shows in the primary too.
+   */
+  broadcast(method: string, params?: Params): number {
+    checkCall(method, params);
+    return 0;
   }
 
   close(options: CloseOptions = {}): Promise<boolean> {

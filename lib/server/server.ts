@@ -15,15 +15,21 @@ import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import type { WebSocket } from 'ws';
+import type { MessageCodec } from '../codec/codec';
+import { BsonCodec } from '../codec/bson';
+import { JsonCodec } from '../codec/json';
 import { ListenError } from '../errors';
 import { ConnectionLogger } from '../logger';
 import { AnyRpc, makePeer, NetPeerOptions } from '../net/options';
+import type { BsonCodecOverride, JsonCodecOverride } from '../peer/options';
 import type { Middleware } from '../peer/peer';
+import type { Params } from '../protocol/messages';
 import type { Disposable } from '../protocol/router';
 import { createStreamServer, listenTarget } from '../net/schemes';
 import { formatRpcUrl, RpcUrl, Scheme } from '../net/url';
 import { createWebSocketServer, isWebSocketScheme, webSocketTransport, WebSocketSetup } from '../net/websocket';
 import type { Transport } from '../transport/transport';
+import { broadcast } from './broadcast';
 import {
   CloseOptions,
   ConnectionInfo,
@@ -54,6 +60,9 @@ export class SocketServer extends EventEmitter implements Server {
   private readonly maxConnections: number;
   private readonly keepAlive: number | false;
   private readonly wsSetup: WebSocketSetup;
+  private readonly webSocket: boolean;
+  /** The codec broadcast() encodes with, configured as every peer's (made on first use). */
+  private codec: MessageCodec | undefined;
   private closing: Promise<boolean> | undefined;
   private nextId = 0;
   private readonly server: net.Server;
@@ -72,6 +81,7 @@ export class SocketServer extends EventEmitter implements Server {
     this.keepAlive = keepAlive ?? DEFAULT_KEEPALIVE;
     this.log = new ConnectionLogger(options.logger, 'server');
     this.url = formatRpcUrl(u);
+    this.webSocket = isWebSocketScheme(scheme);
     this.server = isWebSocketScheme(scheme)
       ? createWebSocketServer(u, scheme, tlsOptions, options.maxMessageSize, this.onRaw, this.onWebSocket)
       : createStreamServer(scheme, tlsOptions, this.onRaw, (s) => void this.accept(s, s));
@@ -177,6 +187,17 @@ export class SocketServer extends EventEmitter implements Server {
       this.emit('disconnect', peer, info);
     });
     this.emit('connection', peer, info);
+  }
+
+  /** {@inheritDoc Server.broadcast} */
+  broadcast(method: string, params?: Params): number {
+    const bson = this.wsSetup.binary; // the server's wire format, whatever the scheme
+    const codec = (this.codec ??= bson
+      ? new BsonCodec(this.peerOptions.codec as BsonCodecOverride | undefined)
+      : new JsonCodec(this.peerOptions.codec as JsonCodecOverride | undefined));
+    const count = broadcast(this.peers, codec, this.webSocket && !bson, method, params);
+    this.log.trace({ method, connections: count }, 'broadcast');
+    return count;
   }
 
   /** {@inheritDoc Server.use} */

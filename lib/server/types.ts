@@ -8,6 +8,7 @@ import type * as tls from 'node:tls';
 import type { AnyRpc, NetPeerOptions } from '../net/options';
 import type { RegisterOptions } from '../ns/keeper';
 import type { Middleware } from '../peer/peer';
+import type { Params } from '../protocol/messages';
 import type { Disposable } from '../protocol/router';
 
 /** What a services factory (and, by default, a handler's `clientInfo`) learns about a new connection. */
@@ -119,6 +120,34 @@ export interface Server {
    * connections. Returns a {@link Disposable} that removes it everywhere.
    */
   use(middleware: Middleware): Disposable;
+  /**
+   * Sends the notification `method` with `params` (an array: positional, a
+   * plain object: named; omitted when undefined) to every live connection
+   * of this server, encoding the message with the codec once (JSON text or
+   * BSON bytes) for all of them, and on byte streams framing it once too:
+   * every socket is handed the same bytes. WebSocket clients get one
+   * message each, encoded once as well.
+   *
+   * Each connection then takes it as its own `sendNotification` would,
+   * minus the encoding: a connection closed or closing is skipped; a slow
+   * receiver queues it (nothing is dropped or waited for), and a receiver
+   * whose queue passes its `maxWriteBuffer` is closed (`the peer is not
+   * reading`), so one client that stops reading cannot grow memory without
+   * bound. Order is kept per connection, not across connections.
+   *
+   * Throws, sending nothing, a `TypeError` for a method that is not a string
+   * or params that are neither an array nor a plain object, and an
+   * `EncodingError` for params the codec (or the framing) cannot carry.
+   *
+   * With `workers`, the primary has no connections: it checks the arguments
+   * and returns 0. Each worker runs the same program and broadcasts to its
+   * own connections (see docs/deployment.md). A connection with an
+   * `onOutgoing` hook encodes a copy of its own, so its hooks see the
+   * message and may annotate it for that connection only.
+   *
+   * @returns how many connections it was handed to.
+   */
+  broadcast(method: string, params?: Params): number;
   /** Subscribes to a {@link ServerEvents} event. */
   on<K extends keyof ServerEvents>(event: K, listener: (...args: ServerEvents[K]) => void): this;
   /** Subscribes to a {@link ServerEvents} event once. */

@@ -132,7 +132,14 @@ export class StreamTransport implements Transport {
    */
   send(payload: Payload): boolean {
     const framing = this.framing;
-    const frame = typeof payload === 'string' && framing.encodeText !== undefined ? framing.encodeText(payload, this.compact) : framing.encode(payload as string | Buffer);
+    return this.sendFrame(typeof payload === 'string' && framing.encodeText !== undefined ? framing.encodeText(payload, this.compact) : framing.encode(payload as string | Buffer));
+  }
+
+  /**
+   * `send` for a frame this transport's framing already made: `Server.broadcast`
+   * frames one message once and hands the same bytes to every stream. @internal
+   */
+  sendFrame(frame: string | Buffer): boolean {
     const stream = this.stream;
     if (stream.destroyed || stream.writableEnded) return true;
     if (!this.corked) {

@@ -8,6 +8,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { run } from '../../lib/cli/main';
+import { validateOpenRpc } from '../helpers/openrpc';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'bsonrpc.js');
@@ -99,6 +100,17 @@ test('call by name: the result as JSON on stdout, exit 0; the server logs the co
   expect(named.code).toBe(0);
   expect(warehouse.stderr()).toMatch(/connection c\d+ from 127\.0\.0\.1:\d+/);
 }, 60_000);
+
+test('serve --discover: `bsonrpc call URL rpc.discover` prints a valid OpenRPC document of the served class', async () => {
+  const server = await daemon(['serve', 'samples/warehouse-server.ts:Warehouse', '--listen', 'tcp://127.0.0.1:0', '--discover'], /serving Warehouse on (tcp:\/\/\S+)/);
+  const ran = await bsonrpc(['call', server.match[1], 'rpc.discover']);
+  expect(ran).toMatchObject({ code: 0 });
+  const doc = JSON.parse(ran.stdout);
+  expect(doc.info.title).toBe('Warehouse');
+  expect(doc.methods.map((m: { name: string }) => m.name).sort()).toEqual(['list', 'store', 'take']);
+  expect(validateOpenRpc(doc)).toBe('valid');
+  server.child.kill('SIGTERM');
+});
 
 test('a method that does not exist: exit 1, "error -32601: Method not found"', async () => {
   const r = await bsonrpc(['call', byName, 'nosuch']);
@@ -210,6 +222,24 @@ describe('call options, in process against a server of this test', () => {
       expect(await inProcess(['call', server.url, 'wait', '5', '--framing', 'bogus'])).toMatchObject({ code: 2 });
     } finally {
       await server.close();
+    }
+  });
+
+  test('call URL rpc.discover prints the OpenRPC document of a server listening with discover: true', async () => {
+    const server = await listen('tcp://127.0.0.1:0', () => new Slow(), { discover: { title: 'Slow', version: '1.0.0' } });
+    const plain = await listen('tcp://127.0.0.1:0', () => new Slow());
+    try {
+      const ran = await inProcess(['call', server.url, 'rpc.discover']);
+      expect(ran).toMatchObject({ code: 0, stderr: '' });
+      const doc = JSON.parse(ran.stdout);
+      expect(doc).toMatchObject({ openrpc: '1.3.2', info: { title: 'Slow', version: '1.0.0' } });
+      expect(doc.methods.map((m: { name: string }) => m.name).sort()).toEqual(['big', 'echo', 'note', 'wait']);
+      expect(validateOpenRpc(doc)).toBe('valid');
+      // Without the option the name is not served: -32601, exit 1.
+      expect(await inProcess(['call', plain.url, 'rpc.discover'])).toMatchObject({ code: 1, stderr: expect.stringContaining('-32601') });
+    } finally {
+      await server.close();
+      await plain.close();
     }
   });
 

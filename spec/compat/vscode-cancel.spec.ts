@@ -50,3 +50,18 @@ test('our call times out → the vscode-jsonrpc handler token is cancelled', asy
   connection.dispose();
   await closeAndJoin(client);
 });
+
+test('a vscode-jsonrpc server answers requests that carry our "timeout" budget member (sendDeadline), which it ignores', async () => {
+  const [ours, theirs] = createDuplexPair();
+  const client = new JsonRpc(ours, null, { framing: 'content-length', sendDeadline: true, logger: logSink().logger });
+  // A second 'data' listener sees the same bytes vscode's reader parses: the member was really sent.
+  let wire = '';
+  theirs.on('data', (chunk: Buffer) => void (wire += chunk.toString()));
+  const connection = createMessageConnection(new StreamMessageReader(theirs), new StreamMessageWriter(theirs));
+  connection.onRequest('add', (a: number, b: number) => a + b);
+  connection.listen();
+  await expect(client.sendRequest('add', [2, 3], { timeout: 5000 })).resolves.toBe(5);
+  expect(wire).toMatch(/"timeout":5000/);
+  connection.dispose();
+  await closeAndJoin(client);
+});

@@ -12,6 +12,8 @@
  */
 import type { Duplex } from 'node:stream';
 import { createDuplexPair, PeerOptions, RpcPeer } from '../../lib';
+import { BsonCodec } from '../../lib/codec/bson';
+import { JsonCodec } from '../../lib/codec/json';
 import { resolveFraming } from '../../lib/framing';
 import type { Framing, FramingName } from '../../lib/framing';
 import { makePeer } from './pair';
@@ -167,6 +169,32 @@ export function wirePeer(wire: Wire, socket: Duplex, services: object | null, op
 /** A {@link wirePeer} serving `services` on one end of an in-memory pair, and a {@link RawEnd} on the other. */
 export function rawServer(wire: Wire, services: object | null, options: PeerOptions & Record<string, unknown> = {}): { raw: RawEnd; peer: RpcPeer } {
   return rawLink(wire, (socket) => wirePeer(wire, socket, services, options));
+}
+
+/** A {@link RawEnd} that speaks messages: encodes what it sends and decodes what it reads with the wire's codec. */
+export interface MessageEnd {
+  readonly end: RawEnd;
+  send(message: Record<string, unknown>): void;
+  /** The next `n` messages the peer wrote; rejects after `timeoutMs` per message. */
+  readMessages(n: number, timeoutMs?: number): Promise<any[]>;
+}
+
+/** {@link rawServer} for `'json'` (ndjson) or `'bson'`, with a {@link MessageEnd} instead of bytes. */
+export function messageServer(kind: 'json' | 'bson', services: object | null, options: PeerOptions & Record<string, unknown> = {}): { raw: MessageEnd; peer: RpcPeer } {
+  const codec = kind === 'json' ? new JsonCodec() : new BsonCodec();
+  const { raw, peer } = rawServer(kind === 'json' ? 'ndjson' : 'bson', services, options);
+  return {
+    peer,
+    raw: {
+      end: raw,
+      send: (message) => raw.send(Buffer.from(codec.encode(message))),
+      readMessages: async (n, timeoutMs = 2000) => {
+        const out: any[] = [];
+        for (let i = 0; i < n; i++) out.push(codec.decode(await raw.next(timeoutMs)));
+        return out;
+      },
+    },
+  };
 }
 
 // ---------------------------------------------------------------- comparing responses

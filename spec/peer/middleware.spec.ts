@@ -7,6 +7,7 @@ import {
   connect,
   currentContext,
   InvalidParams,
+  JsonRpc,
   listen,
   notification,
   PeerError,
@@ -19,7 +20,7 @@ import {
 import pino from 'pino';
 import { logSink } from '../helpers/log-sink';
 import { pair } from '../helpers/pair';
-import { until } from '../helpers/wait';
+import { settle, until } from '../helpers/wait';
 
 @serviceClass
 class Svc {
@@ -185,6 +186,88 @@ test("log redaction goes through pino's own redact option: a traced message's pa
   const received = lines.filter((l) => l.msg === 'received');
   expect(received.length).toBeGreaterThan(0);
   expect(received[0].message.params).toEqual({ user: 'ada', password: '[Redacted]' });
+  expect(JSON.stringify(lines)).not.toContain('hunter2');
+  await p.finish();
+});
+
+describe('onOutgoing: a hook on every message this side sends', () => {
+  @serviceClass
+  class Svc {
+    @request add(a: number, b: number) {
+      return a + b;
+    }
+    @request fail(): never {
+      throw new PeerError(-32001, 'no');
+    }
+  }
+
+  test('sees requests, notifications, results, errors, batches and cancels, in order; may add members that go on the wire', async () => {
+    const traced = logSink('trace');
+    const p = pair('json', new Svc(), undefined, { logger: traced.logger }, {});
+    const fromB: unknown[] = [];
+    const fromA: unknown[] = [];
+    // A hook that annotates, then two that record: later hooks see what earlier ones added.
+    p.b.onOutgoing((m) => {
+      if (!Array.isArray(m) && m.method === 'add') m.trace = 'abc';
+    });
+    p.b.onOutgoing((m) => void fromB.push(structuredClone(m)));
+    p.a.onOutgoing((m) => void fromA.push(structuredClone(m)));
+    const seenTrace: unknown[] = [];
+    p.a.use((call, next) => (seenTrace.push(call.method), next()));
+    expect(await p.b.sendRequest('add', [1, 2])).toBe(3);
+    await expect(p.b.sendRequest('fail')).rejects.toMatchObject({ code: -32001 });
+    p.b.sendNotification('nothing');
+    expect(await (p.b as JsonRpc).batchCall((b: any) => (b.add(2, 2), b.add(3, 3)))).toEqual([4, 6]);
+    await expect(p.b.sendRequest('add', [1, 1], { signal: AbortSignal.abort() })).rejects.toBeDefined();
+    const slow = new AbortController();
+    const pendingCall = p.b.sendRequest('never', [], { signal: slow.signal }).catch(() => 'gave up');
+    slow.abort();
+    await pendingCall;
+    await settle();
+    const kinds = (m: any) => (Array.isArray(m) ? `batch of ${m.length}` : m.method ?? (m.error ? `error ${m.error.code}` : 'result'));
+    expect(fromB.map(kinds)).toEqual(['add', 'fail', 'nothing', 'batch of 2', 'never', '$/cancelRequest']);
+    expect(fromA.map(kinds)).toEqual(['result', 'error -32001', 'batch of 2', 'error -32601']);
+    expect((fromB[0] as any).trace).toBe('abc');
+    // ...and what a hook adds goes on the wire: A received it.
+    const received = traced.lines.filter((l) => l.msg === 'received' && l.connectionId === 'a' && l.message.method === 'add');
+    expect(received[0].message).toMatchObject({ method: 'add', trace: 'abc' });
+    // Unknown methods (nothing, never) are answered by the router; middleware wraps handlers only.
+    expect(seenTrace).toEqual(['add', 'fail', 'add', 'add']);
+    await p.finish();
+  });
+
+  test('a hook that throws is logged and the message still goes; dispose removes the hook', async () => {
+    const logs = logSink();
+    const p = pair('json', new Svc(), undefined, { logger: logs.logger }, { logger: logs.logger });
+    const hook = p.a.onOutgoing(() => {
+      throw new Error('hook broke');
+    });
+    expect(await p.b.sendRequest('add', [2, 3])).toBe(5);
+    expect(logs.warnings().map((l) => l.msg)).toEqual(['an outgoing hook threw; the message was sent anyway']);
+    hook.dispose();
+    hook.dispose();
+    expect(await p.b.sendRequest('add', [2, 3])).toBe(5);
+    expect(logs.warnings()).toHaveLength(1);
+    expect(() => p.a.onOutgoing(42 as never)).toThrow(TypeError);
+    await p.finish();
+  });
+});
+
+test("pino's redact also masks paths in results: sent messages are traced as 'sent'", async () => {
+  const lines: any[] = [];
+  const logger = pino({ level: 'trace', redact: ['message.result.token', 'message.params.password'] }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  @serviceClass
+  class Login {
+    @request login(user: string, password: string) {
+      return { user, token: `secret-${password.length}` };
+    }
+  }
+  const p = pair('json', new Login(), undefined, { logger }, {});
+  expect(await p.b.sendRequest('login', { user: 'ada', password: 'hunter2' })).toEqual({ user: 'ada', token: 'secret-7' });
+  const sent = lines.filter((l) => l.msg === 'sent');
+  expect(sent).toHaveLength(1);
+  expect(sent[0].message.result).toEqual({ user: 'ada', token: '[Redacted]' });
+  expect(JSON.stringify(lines)).not.toContain('secret-7');
   expect(JSON.stringify(lines)).not.toContain('hunter2');
   await p.finish();
 });

@@ -15,6 +15,7 @@ function fakeHost(handlers: Record<string, CallKind> = {}) {
   const closes: string[] = [];
   const reports: Error[] = [];
   const cancels: RequestId[] = [];
+  const deadlines: [Call, number][] = [];
   const logs = logSink();
   const host: RouterHost = {
     versionKey: 'jsonrpc',
@@ -33,8 +34,9 @@ function fakeHost(handlers: Record<string, CallKind> = {}) {
     close: (r) => void closes.push(r),
     report: (e) => void reports.push(e),
     cancel: (id) => void cancels.push(id),
+    startDeadline: (call, ms) => void deadlines.push([call, ms]),
   };
-  return { host, sent, scheduled, settled, closes, reports, cancels, logs, router: new Router(host) };
+  return { host, sent, scheduled, settled, closes, reports, cancels, deadlines, logs, router: new Router(host) };
 }
 
 describe('Router with a fake host', () => {
@@ -148,5 +150,22 @@ describe('Router with a fake host', () => {
     f.router.dispatch([1, 2, 3, 4]);
     expect(f.sent).toHaveLength(2);
     expect((f.sent as { error: { data: string } }[]).map((m) => m.error.data)).toEqual(['empty batch', 'batch of 4 exceeds maxBatchLength 3']);
+  });
+
+  test('a request\'s "timeout" member starts its deadline before it is scheduled; a malformed one is ignored; notifications have none', () => {
+    const f = fakeHost({ work: 'request', note: 'notification' });
+    f.router.dispatch({ jsonrpc: '2.0', method: 'work', id: 1, timeout: 250 });
+    f.router.dispatch({ jsonrpc: '2.0', method: 'work', id: 2, timeout: 9007199254740991n });
+    f.router.dispatch({ jsonrpc: '2.0', method: 'work', id: 3, timeout: 40n });
+    for (const bad of ['250', -1, NaN, Infinity, 2 ** 31, null, { ms: 5 }, [5], true]) f.router.dispatch({ jsonrpc: '2.0', method: 'work', id: 4, timeout: bad });
+    f.router.dispatch({ jsonrpc: '2.0', method: 'note', timeout: 250 });
+    expect(f.deadlines.map(([call, ms]) => [call.id, ms])).toEqual([
+      [1, 250],
+      [3, 40],
+    ]);
+    // Every request still runs: an unusable budget is no reason to refuse the call.
+    expect(f.scheduled.map((c) => c.id)).toEqual([1, 2, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, undefined]);
+    expect(f.sent).toEqual([]);
+    expect(f.logs.lines.filter((l) => String(l.msg).includes('"timeout" member that is not a budget'))).toHaveLength(10);
   });
 });

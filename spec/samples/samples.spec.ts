@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { FramingError } from '../../lib';
+import { main as broadcast } from '../../samples/broadcast';
 import { main as calls } from '../../samples/calls';
 import { main as chat } from '../../samples/chat';
 import { main as demo } from '../../samples/demo';
@@ -80,6 +81,18 @@ test('chat: over ws://, the server pushes every line to every client as a notifi
   expect(screens.Alan).toEqual(['room: Alan joined', ...talk]);
   expect(present).toEqual(['Ada', 'Grace']);
   expect(lines[0]).toMatch(/^chat room at ws:\/\/127\.0\.0\.1:\d+\/chat$/);
+});
+
+test('broadcast: one notification reaches every live connection, and the count says how many', async () => {
+  const { lines, log } = collector();
+  const { reached, boards } = await broadcast(log);
+  expect(reached).toEqual([3, 2]);
+  expect(boards).toEqual({
+    Ada: ['doors open at nine', 'Alan has left'],
+    Grace: ['doors open at nine', 'Alan has left'],
+    Alan: ['doors open at nine'],
+  });
+  expect(lines).toContain('announced to 3 clients');
 });
 
 test('warehouse: three clients share one Warehouse object', async () => {
