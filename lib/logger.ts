@@ -163,7 +163,8 @@ export class ConnectionLogger {
    */
   constructor(
     base: RpcLogger | undefined,
-    private readonly connectionId: string,
+    /** The connection's label (the `connectionId` option), also used in error messages. */
+    readonly connectionId: string,
   ) {
     this.base = checkLogger(base);
     if (!this.base && !defaultLogger && !(defaultLevel() in LEVEL_VALUES)) getDefaultLogger();

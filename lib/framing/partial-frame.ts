@@ -29,7 +29,8 @@ const SCRATCH_SIZE = 4096;
  * receiver keeps them.
  */
 export class PartialFrame {
-  private parts: Buffer[] = [];
+  /** Made on the first piece: a connection between frames (the usual state) holds no array. */
+  private parts: Buffer[] | undefined = undefined;
   private scratch: Buffer | null = null;
   private scratchUsed = 0;
   /** Bytes held, including those in the scratch buffer. */
@@ -43,9 +44,9 @@ export class PartialFrame {
     // The first few pieces stay views whatever their size: the common case,
     // a frame cut by one or two chunk boundaries, then costs no copy beyond
     // the final join.
-    if (n >= SMALL_PIECE || (this.scratch === null && this.parts.length < FREE_VIEWS)) {
+    if (n >= SMALL_PIECE || (this.scratch === null && (this.parts === undefined || this.parts.length < FREE_VIEWS))) {
       this.flushScratch();
-      this.parts.push(piece);
+      (this.parts ??= []).push(piece);
       return;
     }
     let offset = 0;
@@ -70,12 +71,13 @@ export class PartialFrame {
     this.flushScratch();
     const parts = this.parts;
     let total = this.length;
+    this.parts = undefined;
+    this.length = 0;
+    if (parts === undefined) return last !== undefined && last.length > 0 ? last : Buffer.alloc(0);
     if (last !== undefined && last.length > 0) {
       parts.push(last);
       total += last.length;
     }
-    this.parts = [];
-    this.length = 0;
     if (parts.length === 1) return parts[0];
     if (parts.length === 0) return Buffer.alloc(0);
     return Buffer.concat(parts, total);
@@ -83,7 +85,7 @@ export class PartialFrame {
 
   /** Drops everything held (a truncated frame being discarded). */
   clear(): void {
-    this.parts = [];
+    this.parts = undefined;
     this.scratch = null;
     this.scratchUsed = 0;
     this.length = 0;
@@ -93,7 +95,7 @@ export class PartialFrame {
     if (this.scratch !== null && this.scratchUsed > 0) {
       // The scratch buffer is abandoned rather than rewound: the view just
       // pushed may end up inside a payload the receiver keeps.
-      this.parts.push(this.scratch.subarray(0, this.scratchUsed));
+      (this.parts ??= []).push(this.scratch.subarray(0, this.scratchUsed));
       this.scratch = null;
       this.scratchUsed = 0;
     }

@@ -9,6 +9,9 @@ import type { Transport } from '../transport/transport';
 import type { BsonRpcOptions } from './options';
 import { RpcPeer } from './peer';
 
+/** The codec of every peer without a `codec` option: it holds no state, so one serves all connections. */
+let plainBson: BsonCodec | undefined;
+
 /**
  * `Date`, `Buffer` and `bigint` travel as BSON datetime, binary and int64.
  * A document that does not parse closes the connection (BSON cannot
@@ -23,7 +26,7 @@ export class BsonRpc extends RpcPeer {
    * @param options - see {@link BsonRpcOptions}.
    */
   constructor(socket: Duplex | Transport, services?: object | null, options: BsonRpcOptions = {}) {
-    super(socket, services, options, new BsonCodec(options.codec), resolveFraming('bson'));
+    super(socket, services, options, options.codec === undefined ? (plainBson ??= new BsonCodec()) : new BsonCodec(options.codec), resolveFraming('bson'));
   }
 }
 

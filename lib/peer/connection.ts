@@ -48,16 +48,13 @@ export type OutgoingHook = (message: OutgoingMessage) => void;
 /** One connection's engine. @internal */
 export class Connection implements TransportReceiver, RouterHost, SchedulerHost {
   readonly versionKey: string;
-  readonly pending: PendingRequests;
   readonly router: Router;
   readonly scheduler: Scheduler;
-  readonly maxBatchLength: number;
-  readonly requestConcurrency: number;
-  readonly notificationConcurrency: number;
-  readonly maxQueued: number;
   congested = false;
   closeReason: string | undefined = undefined;
   private nextId = 1;
+  /** Made on the first request this side sends: most server connections never send one. */
+  private pendingTable: PendingRequests | undefined = undefined;
   /** From `RpcPeer.onOutgoing`; undefined (not empty) when there is none, so the plain path checks one field. */
   private outgoing: OutgoingHook[] | undefined = undefined;
   private closedPromise: Promise<void> | undefined = undefined;
@@ -72,11 +69,6 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     private readonly events: ConnectionEvents,
   ) {
     this.versionKey = codec.versionKey;
-    this.maxBatchLength = options.maxBatchLength;
-    this.requestConcurrency = options.concurrentRequestHandling ? options.maxConcurrentRequests : 1;
-    this.notificationConcurrency = options.concurrentNotificationHandling ? options.maxConcurrentRequests : 1;
-    this.maxQueued = options.maxQueuedMessages;
-    this.pending = new PendingRequests(options.connectionId, options.sendCancel ? (id) => this.sendCancel(id) : undefined);
     this.router = new Router(this);
     this.scheduler = new Scheduler(this);
     // Introspection (docs/introspection.md): only when asked for; otherwise rpc.discover stays -32601.
@@ -84,12 +76,35 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     transport.start(this);
   }
 
+  // Read from the shared options rather than copied into every connection: none is on the per-message path.
+
+  get maxBatchLength(): number {
+    return this.options.maxBatchLength;
+  }
+
+  get requestConcurrency(): number {
+    return this.options.concurrentRequestHandling ? this.options.maxConcurrentRequests : 1;
+  }
+
+  get notificationConcurrency(): number {
+    return this.options.concurrentNotificationHandling ? this.options.maxConcurrentRequests : 1;
+  }
+
+  get maxQueued(): number {
+    return this.options.maxQueuedMessages;
+  }
+
   get closed(): boolean {
     return this.closeReason !== undefined;
   }
 
+  /** This side's requests awaiting answers (made on first use). */
+  get pending(): PendingRequests {
+    return (this.pendingTable ??= new PendingRequests(this.logger.connectionId, this.options.sendCancel ? (id) => this.sendCancel(id) : undefined));
+  }
+
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pendingTable === undefined ? 0 : this.pendingTable.size;
   }
 
   // ---- incoming ---------------------------------------------------------------------------------
@@ -210,7 +225,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     // A handler's own calls get no more time than its caller still waits (deadline.ts).
     const timeout = from === undefined ? (options.timeout ?? this.options.timeout) : inheritBudget(options.timeout ?? this.options.timeout, from);
-    if (timeout !== undefined && timeout <= 0 && from?.deadline !== undefined) return Promise.reject(new ResponseTimeout(method, 0, this.options.connectionId));
+    if (timeout !== undefined && timeout <= 0 && from?.deadline !== undefined) return Promise.reject(new ResponseTimeout(method, 0, this.logger.connectionId));
     let payload: Payload;
     let id: RequestId;
     try {
@@ -243,7 +258,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   /** Throws `TooManyPendingRequests` when `count` more would pass `maxPendingRequests`. */
   checkPendingLimit(method: string, count: number): void {
     const limit = this.options.maxPendingRequests;
-    if (this.pending.size + count > limit) throw new TooManyPendingRequests(method, limit, this.options.connectionId);
+    if (this.pendingCount + count > limit) throw new TooManyPendingRequests(method, limit, this.logger.connectionId);
   }
 
   /** A fresh request id, never one still pending. */
@@ -326,7 +341,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
 
   /** The error for a call on a closed connection. */
   closedError(method: string): ConnectionClosedError {
-    return new ConnectionClosedError(`cannot call "${method}": connection closed (${this.closeReason})${connSuffix(this.options.connectionId)}`);
+    return new ConnectionClosedError(`cannot call "${method}": connection closed (${this.closeReason})${connSuffix(this.logger.connectionId)}`);
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------
@@ -357,7 +372,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
     this.logger.debug({ reason }, 'connection closed');
     this.transport.close();
     this.scheduler.closed(() => this.closeError());
-    if (this.pending.size > 0) this.pending.rejectAll((method) => this.closedError(method));
+    if (this.pendingCount > 0) this.pending.rejectAll((method) => this.closedError(method));
     this.markClosed?.();
     this.events.onClosed(reason);
   }

@@ -7,7 +7,7 @@
  */
 import { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
 import type { Params, RequestId } from '../protocol/messages';
-import { currentCall } from '../protocol/scheduler';
+import { currentCall } from '../protocol/invoke';
 import type { BatchBuilder, BatchProxy } from './batch';
 import type { RpcPeer } from './peer';
 import { CallOptions, Caller, createPeerProxy, PeerProxy, ProxyOptions } from './proxy';

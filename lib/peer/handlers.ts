@@ -89,11 +89,32 @@ function makeInvoke(services: Record<string | symbol, Method>, spec: HandlerSpec
   };
 }
 
-/** One connection's view of its services: wire name → ready-to-call handler. */
+/** The handlers of each services object, shared by every connection that serves it. */
+const shared = new WeakMap<object, ServiceHandlers>();
+let none: ServiceHandlers | undefined;
+
+/**
+ * A services object's view as handlers: wire name → ready-to-call handler.
+ * Nothing in it belongs to one connection, so {@link ServiceHandlers.of}
+ * gives every connection serving the same object the same instance: a
+ * server whose factory returns one shared object resolves (and compiles
+ * validation for) each method once, and an idle connection holds no table.
+ */
 export class ServiceHandlers {
   private readonly table: ReadonlyMap<string, HandlerSpec> | undefined;
-  private readonly resolved = new Map<string, ResolvedHandler | null>();
-  private document: OpenRpcDocument | undefined = undefined;
+  /** Made on the first lookup. */
+  private resolved: Map<string, ResolvedHandler | null> | undefined = undefined;
+
+  /** The shared handlers of `services` (made on first use). Throws as the constructor does. */
+  static of(services: object | undefined | null): ServiceHandlers {
+    if (services === undefined || services === null) return (none ??= new ServiceHandlers(undefined));
+    let handlers = shared.get(services);
+    if (handlers === undefined) {
+      handlers = new ServiceHandlers(services);
+      shared.set(services, handlers);
+    }
+    return handlers;
+  }
 
   /** Throws `TypeError` unless `services` is nothing or an instance of a `@serviceClass` class. */
   constructor(private readonly services: object | undefined | null) {
@@ -105,28 +126,31 @@ export class ServiceHandlers {
 
   /** The handler for a wire name, or undefined; invokers (with their validation) are made once per name. */
   resolve(method: string): ResolvedHandler | undefined {
-    const cached = this.resolved.get(method);
+    const resolved = (this.resolved ??= new Map());
+    const cached = resolved.get(method);
     if (cached !== undefined) return cached ?? undefined;
     const spec = this.table?.get(method);
     const services = this.services as Record<string | symbol, Method>;
     const handler: ResolvedHandler | null = spec
       ? { kind: spec.kind, withContext: spec.withContext, invoke: makeInvoke(services, spec, compileValidation(spec, logFault)) }
       : null;
-    if (handler || this.resolved.size < MAX_CACHED_MISSES) this.resolved.set(method, handler);
+    if (handler || resolved.size < MAX_CACHED_MISSES) resolved.set(method, handler);
     return handler ?? undefined;
   }
 
   /**
    * The reserved handler of `rpc.discover`: answers a request with the
-   * OpenRPC document of these services, made on first use. A notification
-   * to it gets nothing.
+   * OpenRPC document of these services, made on first use (per connection:
+   * each may have its own `discover` options). A notification to it gets
+   * nothing.
    */
   discoverHandler(options: DiscoverOptions, versionKey: string): ReservedHandler {
+    let document: OpenRpcDocument | undefined;
     return (kind, _params, id, reply) => {
       if (kind !== 'request') return reply(undefined);
       let doc: OpenRpcDocument;
       try {
-        doc = this.document ??= openRpcDocument(this.services ?? undefined, options);
+        doc = document ??= openRpcDocument(this.services ?? undefined, options);
       } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
         return reply(buildError(versionKey, id as RequestId | null, new InternalError(undefined, `rpc.discover failed: ${detail}`).toJSON()));

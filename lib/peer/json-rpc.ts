@@ -11,6 +11,9 @@ import { BatchOptions, RpcPeer } from './peer';
 
 export type { BatchOptions };
 
+/** The codec of every peer without a `codec` option: it holds no state, so one serves all connections. */
+let plainJson: JsonCodec | undefined;
+
 /**
  * A JSON-RPC 2.0 peer over any Duplex stream. Both sides are equal: each
  * may call the other at any time.
@@ -30,7 +33,7 @@ export class JsonRpc extends RpcPeer {
    * @param options - see {@link JsonRpcOptions}.
    */
   constructor(socket: Duplex | Transport, services?: object | null, options: JsonRpcOptions = {}) {
-    super(socket, services, options, new JsonCodec(options.codec), resolveFraming(options.framing ?? 'rfc7464'));
+    super(socket, services, options, options.codec === undefined ? (plainJson ??= new JsonCodec()) : new JsonCodec(options.codec), resolveFraming(options.framing ?? 'rfc7464'));
   }
 
   /**

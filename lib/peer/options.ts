@@ -105,9 +105,13 @@ export interface BsonRpcOptions extends PeerOptions {
   codec?: BsonCodecOverride;
 }
 
-/** Options with every default applied. @internal */
-export type ResolvedOptions = Required<Omit<PeerOptions, 'timeout' | 'idGenerator' | 'logger' | 'clientInfo' | 'discover'>> &
-  Pick<PeerOptions, 'timeout' | 'idGenerator' | 'clientInfo'> & { discover: DiscoverOptions | undefined };
+/**
+ * Options with every default applied, without those that differ from one
+ * connection to the next (`connectionId`, `clientInfo`: the peer keeps
+ * those), so that the connections of one server share one object. @internal
+ */
+export type ResolvedOptions = Required<Omit<PeerOptions, 'timeout' | 'idGenerator' | 'logger' | 'clientInfo' | 'discover' | 'connectionId'>> &
+  Pick<PeerOptions, 'timeout' | 'idGenerator'> & { discover: DiscoverOptions | undefined };
 
 /** 16 MiB, the default `maxMessageSize`. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
@@ -124,8 +128,6 @@ export const DEFAULT_LIMITS = {
   maxWriteBuffer: 64 * 1024 * 1024,
 } as const;
 
-const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as (keyof typeof DEFAULT_LIMITS)[];
-
 function positiveInt(o: PeerOptions, name: keyof typeof DEFAULT_LIMITS, allowZero = false): number {
   const value = (o as Record<string, unknown>)[name] ?? DEFAULT_LIMITS[name];
   if (!(Number.isInteger(value) && ((value as number) > 0 || (allowZero && value === 0)))) {
@@ -134,8 +136,57 @@ function positiveInt(o: PeerOptions, name: keyof typeof DEFAULT_LIMITS, allowZer
   return value as number;
 }
 
-/** Applies defaults and rejects nonsense early, with the option's name in the message. @internal */
+/** The limit `name` as given (checked), else its default. */
+function limit(o: PeerOptions, name: keyof typeof DEFAULT_LIMITS): number {
+  return (o as Record<string, unknown>)[name] === undefined ? DEFAULT_LIMITS[name] : positiveInt(o, name, name === 'partialFrameTimeout');
+}
+
+/** Options a peer reads itself rather than from its resolved options. */
+const NOT_RESOLVED: ReadonlySet<string> = new Set(['framing', 'codec', 'logger', 'connectionId', 'clientInfo']);
+
+/** The resolved defaults, shared by every peer made with no options that matter here. */
+let defaults: ResolvedOptions | undefined;
+/** The last other options resolved, and the result: a server's peers differ only in what is not resolved. */
+let lastInput: PeerOptions | undefined;
+let lastResolved: ResolvedOptions | undefined;
+
+/** True when `a` and `b` agree on every option that is resolved. */
+function sameSettings(a: PeerOptions, b: PeerOptions): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const key in x) if (x[key] !== y[key] && !NOT_RESOLVED.has(key)) return false;
+  for (const key in y) if (x[key] !== y[key] && !NOT_RESOLVED.has(key)) return false;
+  return true;
+}
+
+/**
+ * Applies defaults and rejects nonsense early, with the option's name in
+ * the message. The result is frozen and shared: by every peer given only
+ * defaults, and by consecutive peers given the same settings (a server's
+ * connections), so a connection holds no options object of its own.
+ * @internal
+ */
 export function resolveOptions(o: PeerOptions): ResolvedOptions {
+  let plain = true;
+  for (const key in o) {
+    if ((o as Record<string, unknown>)[key] !== undefined && !NOT_RESOLVED.has(key)) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return (defaults ??= Object.freeze(resolve({})));
+  if (lastInput === undefined || !sameSettings(lastInput, o)) {
+    lastResolved = Object.freeze(resolve(o));
+    // A copy (the caller may change its object later) of only what is compared: the last
+    // peer's logger and clientInfo must not be kept alive by this cache.
+    const copy: Record<string, unknown> = {};
+    for (const key in o) if (!NOT_RESOLVED.has(key)) copy[key] = (o as Record<string, unknown>)[key];
+    lastInput = copy as PeerOptions;
+  }
+  return lastResolved as ResolvedOptions;
+}
+
+function resolve(o: PeerOptions): ResolvedOptions {
   if (o.timeout !== undefined && !(typeof o.timeout === 'number' && o.timeout >= 0)) {
     throw new TypeError(`option timeout must be a non-negative number of ms, got ${String(o.timeout)}`);
   }
@@ -147,11 +198,20 @@ export function resolveOptions(o: PeerOptions): ResolvedOptions {
   if (discover !== undefined && typeof discover !== 'boolean' && (typeof discover !== 'object' || discover === null)) {
     throw new TypeError(`option discover must be a boolean or an object ({ title?, version?, jsonSchema? }), got ${String(discover)}`);
   }
-  // Only limits given are checked: a connection made with default options pays for no validation.
-  const limits: Record<keyof typeof DEFAULT_LIMITS, number> = { ...DEFAULT_LIMITS };
-  for (const name of LIMIT_NAMES) if ((o as Record<string, unknown>)[name] !== undefined) limits[name] = positiveInt(o, name, name === 'partialFrameTimeout');
+  // Every field is written out in one literal (no spread of the limits): a
+  // spread into a literal with more fields gave each peer's options a
+  // hidden class of its own, with a 17-entry descriptor array: ~560 bytes
+  // per connection (scripts/idle-probe.ts). Only limits given are checked:
+  // a connection made with default options pays for no validation.
   return {
-    ...limits,
+    maxMessageSize: limit(o, 'maxMessageSize'),
+    maxBatchLength: limit(o, 'maxBatchLength'),
+    maxNestingDepth: limit(o, 'maxNestingDepth'),
+    maxConcurrentRequests: limit(o, 'maxConcurrentRequests'),
+    maxQueuedMessages: limit(o, 'maxQueuedMessages'),
+    maxPendingRequests: limit(o, 'maxPendingRequests'),
+    partialFrameTimeout: limit(o, 'partialFrameTimeout'),
+    maxWriteBuffer: limit(o, 'maxWriteBuffer'),
     timeout: o.timeout || undefined,
     idGenerator: o.idGenerator,
     noArgumentsPresentation: nap,
@@ -159,8 +219,6 @@ export function resolveOptions(o: PeerOptions): ResolvedOptions {
     concurrentNotificationHandling: o.concurrentNotificationHandling ?? false,
     sendCancel: o.sendCancel ?? true,
     sendDeadline: o.sendDeadline === true,
-    connectionId: o.connectionId ?? '',
-    clientInfo: o.clientInfo,
     discover: discover === true ? {} : discover || undefined,
   };
 }

@@ -68,7 +68,9 @@ function isReservedName(method: string): boolean {
 
 /** Routes incoming values for one connection. */
 export class Router {
-  private reserved: Map<string, ReservedHandler> | undefined;
+  private reserved: Map<string, ReservedHandler> | undefined = undefined;
+  /** Where a single request's answer goes; made on the first request (an idle connection holds no closure). */
+  private replyFn: Reply | undefined = undefined;
 
   constructor(private readonly host: RouterHost) {}
 
@@ -84,7 +86,7 @@ export class Router {
   /** Handles one decoded payload: a message object or a batch array. */
   dispatch(value: unknown): void {
     if (Array.isArray(value)) this.dispatchBatch(value);
-    else this.dispatchOne(classify(value, this.host.versionKey), this.sendReply);
+    else this.dispatchOne(classify(value, this.host.versionKey), (this.replyFn ??= (reply, closeAfter) => this.sendReply(reply, closeAfter)));
   }
 
   /** Answers a payload that could not be parsed (-32700, id null). */
@@ -92,10 +94,10 @@ export class Router {
     this.host.send(buildError(this.host.versionKey, null, { code: ErrorCodes.ParseError, message: 'Parse error', data: detail }));
   }
 
-  private readonly sendReply: Reply = (reply, closeAfter) => {
+  private sendReply(reply: Record<string, unknown> | undefined, closeAfter: boolean | undefined): void {
     if (reply) this.host.send(reply);
     if (closeAfter) this.host.close('closeAfterResponse() after responding');
-  };
+  }
 
   private dispatchBatch(items: unknown[]): void {
     const { host } = this;

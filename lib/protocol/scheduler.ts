@@ -19,6 +19,10 @@ import { ConnectionClosedError, PeerError, RequestCancelled, ServerOverloaded, t
 import type { Call } from './call';
 import { Deadline, DEADLINE_PASSED } from './deadline';
 import { buildError, buildResult, RequestId } from './messages';
+import { CallMiddleware, invoke } from './invoke';
+import { safeErr, WorkQueue } from './queue';
+
+export type { CallMiddleware };
 
 /** What the scheduler needs from its connection. */
 export interface SchedulerHost {
@@ -43,111 +47,6 @@ export interface SchedulerHost {
   close(reason: string): void;
 }
 
-/**
- * Calls admitted up to `limit` at a time, the rest waiting in FIFO order.
- * O(1) shift: a flood can queue many.
- */
-class WorkQueue {
-  active = 0;
-  pumping = false;
-  private items: (Call | undefined)[] = [];
-  private head = 0;
-  constructor(
-    readonly limit: number,
-    /** Requests wait while the write side is congested; notifications produce no output and do not. */
-    readonly gated: boolean,
-  ) {}
-  get size(): number {
-    return this.items.length - this.head;
-  }
-  push(call: Call): void {
-    this.items.push(call);
-  }
-  shift(): Call {
-    const call = this.items[this.head] as Call;
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return call;
-  }
-  /** Empties the queue; returns what was waiting. */
-  drain(): Call[] {
-    const rest = this.items.slice(this.head) as Call[];
-    this.items = [];
-    this.head = 0;
-    return rest;
-  }
-}
-
-/**
- * Code wrapped around every handler of a connection: `next()` runs the rest
- * of the chain and the handler and resolves to the result, which the
- * middleware may return as it is, replace, or replace by throwing.
- */
-export type CallMiddleware = (call: Call, next: () => Promise<unknown>) => unknown;
-
-/** The call whose handler is running its synchronous part right now (see `currentContext`). */
-let current: Call | undefined;
-
-/**
- * The call whose handler is executing synchronously at this moment, or
- * `undefined`. Valid only before the handler's first `await`. @internal
- */
-export function currentCall(): Call | undefined {
-  return current;
-}
-
-/**
- * Runs `call` through `chain` (outermost first) and then its handler. A
- * middleware that never calls `next` answers with its own result; calling
- * `next` twice rejects the second call (the handler runs once).
- */
-function runChain(chain: readonly CallMiddleware[], call: Call): Promise<unknown> {
-  const step = (i: number): Promise<unknown> => {
-    if (i === chain.length) {
-      // The handler's synchronous part may run after an await in a middleware: currentContext() must still see it.
-      const outer = current;
-      current = call;
-      try {
-        return Promise.resolve(call.handler.invoke(call.params, call));
-      } catch (err) {
-        return Promise.reject(err);
-      } finally {
-        current = outer;
-      }
-    }
-    let called = false;
-    const next = (): Promise<unknown> => {
-      if (called) return Promise.reject(new Error(`next() called more than once by middleware #${i + 1} for "${call.method}"`));
-      called = true;
-      return step(i + 1);
-    };
-    try {
-      return Promise.resolve(chain[i](call, next));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  };
-  return step(0);
-}
-
-/**
- * What is logged for a thrown value: the value itself when its message and
- * stack can be read, else a placeholder (a hostile getter must not throw
- * from the logger).
- */
-function safeErr(value: unknown): unknown {
-  try {
-    if (value instanceof Error) void (value.message + String(value.stack));
-    else void String(value);
-    return value;
-  } catch {
-    return 'unprintable thrown value';
-  }
-}
-
 /** Stops a call's deadline clock (it was answered, or can no longer be). */
 function stopClock(call: Call): void {
   clearTimeout(call.deadline!.timer);
@@ -157,9 +56,10 @@ function stopClock(call: Call): void {
 /** Schedules the incoming calls of one connection. */
 export class Scheduler {
   private running = 0;
-  private idleWaiters: (() => void)[] = [];
-  private readonly requests: WorkQueue;
-  private readonly notifications: WorkQueue;
+  private idleWaiters: (() => void)[] | undefined = undefined;
+  /** Made on the first call of their kind, as is `live`: an idle connection holds none of them. */
+  private requestQueue: WorkQueue | undefined = undefined;
+  private notificationQueue: WorkQueue | undefined = undefined;
   private readingPaused = false;
   /** Middleware, outermost first; undefined (not empty) when there is none, so the plain path checks one field. */
   private middleware: CallMiddleware[] | undefined = undefined;
@@ -170,11 +70,16 @@ export class Scheduler {
    * synchronous part: by request id, else by the call itself. Calls that
    * finish synchronously (the common case) never enter it.
    */
-  private readonly live = new Map<RequestId | Call, Call>();
+  private live: Map<RequestId | Call, Call> | undefined = undefined;
 
-  constructor(private readonly host: SchedulerHost) {
-    this.requests = new WorkQueue(host.requestConcurrency, true);
-    this.notifications = new WorkQueue(host.notificationConcurrency, false);
+  constructor(private readonly host: SchedulerHost) {}
+
+  private get requests(): WorkQueue {
+    return (this.requestQueue ??= new WorkQueue(this.host.requestConcurrency, true));
+  }
+
+  private get notifications(): WorkQueue {
+    return (this.notificationQueue ??= new WorkQueue(this.host.notificationConcurrency, false));
   }
 
   /**
@@ -197,12 +102,12 @@ export class Scheduler {
 
   /** Calls queued or running asynchronously (for tests and monitoring). */
   get liveCalls(): number {
-    return this.live.size;
+    return this.live === undefined ? 0 : this.live.size;
   }
 
   /** The live request with this id, if it is queued or running asynchronously (for cancellation). */
   find(id: RequestId): Call | undefined {
-    const call = this.live.get(id);
+    const call = this.live?.get(id);
     return call?.kind === 'request' ? call : undefined;
   }
 
@@ -277,7 +182,7 @@ export class Scheduler {
 
   /** Starts waiting requests once the write side drained. */
   drained(): void {
-    this.pump(this.requests);
+    if (this.requestQueue !== undefined) this.pump(this.requestQueue);
   }
 
   /**
@@ -327,15 +232,16 @@ export class Scheduler {
    * with the error `reason()` makes.
    */
   closed(reason: () => unknown): void {
-    const dropped = this.requests.drain().length + this.notifications.drain().length;
+    const dropped = (this.requestQueue?.drain() ?? 0) + (this.notificationQueue?.drain() ?? 0);
     if (dropped > 0) this.host.logger.debug({ dropped }, 'queued calls dropped on close');
+    const live = this.live;
     // Queued calls never finish, so their deadline clocks stop here (running ones stop theirs when answered).
-    for (const call of this.live.values()) if (call.deadline?.timer !== undefined) stopClock(call);
+    if (live !== undefined) for (const call of live.values()) if (call.deadline?.timer !== undefined) stopClock(call);
     // The reason is made only when a live call needs it: an error's stack trace costs more than the rest of a close.
-    if (this.live.size > 0) {
+    if (live !== undefined && live.size > 0) {
       const error = reason();
-      for (const call of this.live.values()) call.abortSignal(error);
-      this.live.clear();
+      for (const call of live.values()) call.abortSignal(error);
+      live.clear();
     }
     this.maybeIdle();
   }
@@ -343,20 +249,22 @@ export class Scheduler {
   /** Resolves once no handler is running or queued. */
   whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   private track(call: Call): void {
     if (call.liveKey !== undefined) return;
+    const live = (this.live ??= new Map());
     // A peer may reuse an id while the first is live; the second is then tracked by itself.
-    const key = call.kind === 'request' && call.id !== null && call.id !== undefined && !this.live.has(call.id) ? call.id : call;
+    const key = call.kind === 'request' && call.id !== null && call.id !== undefined && !live.has(call.id) ? call.id : call;
     call.liveKey = key;
-    this.live.set(key, call);
+    live.set(key, call);
   }
 
   private untrack(call: Call): void {
     if (call.liveKey === undefined) return;
-    if (this.live.get(call.liveKey) === call) this.live.delete(call.liveKey);
+    const live = this.live as Map<RequestId | Call, Call>;
+    if (live.get(call.liveKey) === call) live.delete(call.liveKey);
     call.liveKey = undefined;
   }
 
@@ -368,17 +276,13 @@ export class Scheduler {
     q.active++;
     call.holdsSlot = true;
     this.running++;
-    const outer = current;
-    current = call;
     let result: unknown;
     try {
-      result = this.middleware === undefined ? call.handler.invoke(call.params, call) : runChain(this.middleware, call);
+      result = invoke(call, this.middleware);
     } catch (err) {
-      current = outer;
       this.finish(q, call, false, err);
       return;
     }
-    current = outer;
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
       if (this.host.closed) call.abortSignal(new ConnectionClosedError('connection closed while the handler ran'));
       else this.track(call);
@@ -440,7 +344,7 @@ export class Scheduler {
     q.pumping = false;
     if (skipped) this.maybeIdle();
     const half = this.host.maxQueued >> 1;
-    if (this.readingPaused && this.requests.size <= half && this.notifications.size <= half) this.resume();
+    if (this.readingPaused && (this.requestQueue?.size ?? 0) <= half && (this.notificationQueue?.size ?? 0) <= half) this.resume();
   }
 
   private resume(): void {
@@ -449,14 +353,14 @@ export class Scheduler {
   }
 
   private maybeIdle(): void {
-    if (this.isIdle()) {
+    if (this.idleWaiters !== undefined && this.isIdle()) {
       const waiters = this.idleWaiters;
-      this.idleWaiters = [];
+      this.idleWaiters = undefined;
       for (const w of waiters) w();
     }
   }
 
   private isIdle(): boolean {
-    return this.running === 0 && this.requests.size === 0 && this.notifications.size === 0;
+    return this.running === 0 && (this.requestQueue?.size ?? 0) === 0 && (this.notificationQueue?.size ?? 0) === 0;
   }
 }

@@ -26,6 +26,38 @@ const CLOSE_DRAIN_MS = 2000;
  */
 const FLUSH_BYTES = 4096;
 
+/** On the stream: the transport it carries, for the listeners every transport shares. */
+const CARRIER = Symbol('bsonrpc.streamTransport');
+
+/** A stream as the shared listeners see it (`this` of an EventEmitter listener is the emitter). */
+type Carrier = Duplex & { [CARRIER]?: StreamTransport };
+
+/**
+ * Transports that corked their stream this tick. One `process.nextTick`
+ * flushes them all: a server answering many connections in one tick
+ * queues one callback, not one per connection, and no transport keeps a
+ * bound flush function. A single connection's writes leave at the same
+ * moment as before (the end of the tick).
+ */
+let corkedTransports: StreamTransport[] = [];
+
+function flushCorked(): void {
+  const list = corkedTransports;
+  corkedTransports = [];
+  for (let i = 0; i < list.length; i++) {
+    try {
+      list[i].flush();
+    } catch (err) {
+      // One stream's failure must not leave the others corked; it still surfaces, as it did from its own tick.
+      process.nextTick(rethrow, err);
+    }
+  }
+}
+
+function rethrow(err: unknown): never {
+  throw err;
+}
+
 /** Options of a {@link StreamTransport}. */
 export interface StreamTransportOptions {
   /** Largest incoming frame in bytes; a larger one is a `FramingError`. */
@@ -36,39 +68,53 @@ export interface StreamTransportOptions {
   compactText?: boolean;
 }
 
-/** A Duplex plus a framing, seen as a message transport. Owns the stream: `close()` ends it. */
+/**
+ * A Duplex plus a framing, seen as a message transport. Owns the stream: `close()` ends it.
+ *
+ * Memory: a transport holding an idle connection is one object and a
+ * decoder. The stream's listeners are static functions shared by every
+ * transport (they find theirs through a symbol on the stream), the
+ * partial-frame timer takes the transport as its argument, the flush is
+ * process-wide, and the callback the decoder delivers frames to is made on
+ * the first chunk received.
+ */
 export class StreamTransport implements Transport {
   private receiver: TransportReceiver | undefined = undefined;
   private readonly decoder: FrameDecoder;
   private partialFrameTimer: NodeJS.Timeout | undefined = undefined;
+  private frameSink: ((payload: Buffer) => void) | undefined = undefined;
   private framesReceived = 0;
   private corked = false;
   private waitingForDrain = false;
   private done = false;
   private readonly compact: boolean;
+  /** ms a frame may take from its first byte to its last; 0 disables. */
+  private readonly partialFrameTimeout: number;
 
   constructor(
     /** The stream; the transport owns it. */
     readonly stream: Duplex,
     /** How messages are delimited on it. */
     readonly framing: Framing,
-    private readonly options: StreamTransportOptions,
+    options: StreamTransportOptions,
   ) {
     if (!stream || typeof stream.write !== 'function' || typeof stream.on !== 'function') {
       throw new TypeError('socket must be a Duplex stream');
     }
     this.decoder = framing.createDecoder({ maxMessageSize: options.maxMessageSize });
     this.compact = options.compactText === true;
+    this.partialFrameTimeout = options.partialFrameTimeout;
   }
 
   /** {@inheritDoc Transport.start} */
   start(receiver: TransportReceiver): void {
     this.receiver = receiver;
-    const stream = this.stream;
-    stream.on('data', this.onData);
-    stream.on('end', this.onEnd);
-    stream.on('close', this.onStreamClose);
-    stream.on('error', this.onStreamError);
+    const stream = this.stream as Carrier;
+    stream[CARRIER] = this;
+    stream.on('data', StreamTransport.onData);
+    stream.on('end', StreamTransport.onEnd);
+    stream.on('close', StreamTransport.onStreamClose);
+    stream.on('error', StreamTransport.onStreamError);
     if (stream.destroyed) queueMicrotask(() => this.closed('stream already destroyed'));
   }
 
@@ -99,7 +145,7 @@ export class StreamTransport implements Transport {
     if (!this.corked) {
       this.corked = true;
       stream.cork();
-      process.nextTick(this.uncork);
+      if (corkedTransports.push(this) === 1) process.nextTick(flushCorked);
     } else if (stream.writableLength >= FLUSH_BYTES) {
       stream.uncork();
       stream.cork();
@@ -107,9 +153,15 @@ export class StreamTransport implements Transport {
     if (stream.write(frame)) return true;
     if (!this.waitingForDrain) {
       this.waitingForDrain = true;
-      stream.once('drain', this.onDrain);
+      stream.once('drain', StreamTransport.onDrain);
     }
     return false;
+  }
+
+  /** Sends what this tick corked (the process-wide flush calls it). @internal */
+  flush(): void {
+    this.corked = false;
+    this.stream.uncork();
   }
 
   /** {@inheritDoc Transport.pause} */
@@ -144,7 +196,7 @@ export class StreamTransport implements Transport {
 
   private stopReading(): void {
     this.done = true;
-    this.stream.removeListener('data', this.onData);
+    this.stream.removeListener('data', StreamTransport.onData);
     this.stopClock();
   }
 
@@ -156,27 +208,38 @@ export class StreamTransport implements Transport {
     receiver.onClose(reason);
   }
 
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.stream.uncork();
-  };
+  // The stream's listeners: `this` is the stream (EventEmitter calls them so).
 
-  private readonly onDrain = (): void => {
-    this.waitingForDrain = false;
-    this.receiver?.onDrain();
-  };
+  private static onDrain(this: Carrier): void {
+    const transport = this[CARRIER];
+    if (transport === undefined) return;
+    transport.waitingForDrain = false;
+    transport.receiver?.onDrain();
+  }
 
-  private readonly onEnd = (): void => this.closed('the peer ended the stream');
-  private readonly onStreamClose = (): void => this.closed('the stream closed');
-  private readonly onStreamError = (err: Error): void => this.closed(`stream error: ${err.message}`);
+  private static onEnd(this: Carrier): void {
+    this[CARRIER]?.closed('the peer ended the stream');
+  }
+
+  private static onStreamClose(this: Carrier): void {
+    this[CARRIER]?.closed('the stream closed');
+  }
+
+  private static onStreamError(this: Carrier, err: Error): void {
+    this[CARRIER]?.closed(`stream error: ${err.message}`);
+  }
+
+  private static onData(this: Carrier, chunk: Buffer): void {
+    this[CARRIER]?.read(chunk);
+  }
 
   /** Feeds one chunk to the decoder; complete frames go to the receiver in order. */
-  private readonly onData = (chunk: Buffer): void => {
+  private read(chunk: Buffer): void {
     const receiver = this.receiver;
     if (receiver === undefined || this.done) return;
     const framesBefore = this.framesReceived;
     try {
-      this.decoder.push(chunk, this.onFrame);
+      this.decoder.push(chunk, (this.frameSink ??= (payload) => this.deliver(payload)));
     } catch (err) {
       this.stopReading();
       receiver.onError(err instanceof Error ? err : new Error(String(err)), 'unreadable input from the peer');
@@ -186,28 +249,28 @@ export class StreamTransport implements Transport {
     if (this.decoder.bufferedBytes > 0) {
       // A frame completed in this chunk: the one now pending began here, so its clock restarts.
       if (this.partialFrameTimer && this.framesReceived !== framesBefore) this.partialFrameTimer.refresh();
-      else if (!this.partialFrameTimer && this.options.partialFrameTimeout > 0 && !this.done) {
-        this.partialFrameTimer = setTimeout(this.onPartialFrameTimeout, this.options.partialFrameTimeout);
+      else if (!this.partialFrameTimer && this.partialFrameTimeout > 0 && !this.done) {
+        this.partialFrameTimer = setTimeout(StreamTransport.onPartialFrameTimeout, this.partialFrameTimeout, this);
         this.partialFrameTimer.unref();
       }
     } else this.stopClock();
-  };
+  }
 
-  private readonly onFrame = (payload: Buffer): void => {
+  private deliver(payload: Buffer): void {
     if (this.done) return;
     this.framesReceived++;
     this.receiver?.onMessage(payload);
-  };
+  }
 
   private stopClock(): void {
     if (this.partialFrameTimer) clearTimeout(this.partialFrameTimer);
     this.partialFrameTimer = undefined;
   }
 
-  private readonly onPartialFrameTimeout = (): void => {
-    this.partialFrameTimer = undefined;
-    const ms = this.options.partialFrameTimeout;
-    this.stopReading();
-    this.receiver?.onError(new Error(`${this.decoder.bufferedBytes} bytes of a frame not completed within ${ms} ms`), 'partial frame timeout');
-  };
+  private static onPartialFrameTimeout(transport: StreamTransport): void {
+    transport.partialFrameTimer = undefined;
+    const ms = transport.partialFrameTimeout;
+    transport.stopReading();
+    transport.receiver?.onError(new Error(`${transport.decoder.bufferedBytes} bytes of a frame not completed within ${ms} ms`), 'partial frame timeout');
+  }
 }
