@@ -29,9 +29,14 @@ export const MAX_BUDGET_MS = 2_147_483_647;
 /** What the handler's signal reason and the -32800 answer say when the budget ran out. */
 export const DEADLINE_PASSED = "the caller's deadline passed";
 
-/** A call's deadline: when it passes (`performance.now()` clock) and the timer that cancels the call then. */
+/**
+ * A call's deadline: when it passes (`performance.now()` clock) and the
+ * timer that cancels the call then. `at` moves to the moment the timer fired
+ * if that was earlier (timers may fire up to a millisecond early), so that
+ * after the cancel no time is left.
+ */
 export interface Deadline {
-  readonly at: number;
+  at: number;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 

@@ -222,6 +222,7 @@ export class Scheduler {
     // unref: a handler that ignores its signal keeps the process alive by itself, not through this clock.
     deadline.timer = setTimeout(() => {
       deadline.timer = undefined;
+      deadline.at = Math.min(deadline.at, performance.now());
       this.cancel(call, DEADLINE_PASSED);
     }, ms).unref();
   }

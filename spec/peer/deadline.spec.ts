@@ -59,7 +59,8 @@ describe.each<PeerKind>(['json', 'bson'])('%s: deadlines that travel', (kind) =>
     await until(() => waiter.reasons.length === 1, 'the handler to be cancelled by its deadline');
     expect(waiter.reasons[0]).toBeInstanceOf(RequestCancelled);
     expect((waiter.reasons[0] as RequestCancelled).data).toBe(DEADLINE_PASSED);
-    expect(waiter.budgets[0]).toBeGreaterThanOrEqual(45);
+    // Not at once: the clock ran (60 ms from arrival, less whatever the handler waited for its slot).
+    expect(waiter.budgets[0]).toBeGreaterThanOrEqual(30);
     await until(() => p.b.stats().runningHandlers === 0, 'the handler to finish');
     await p.finish();
   });
