@@ -71,6 +71,12 @@ let defaultLogger: RpcLogger | undefined;
 
 let envLevel: string | undefined;
 
+/** The default level's number on pino's scale, once read (see `ConnectionLogger.isTracing`). */
+let defaultThreshold: number | undefined;
+
+/** pino's number for `trace`. */
+const TRACE = 10;
+
 /** `BSONRPC_LOG_LEVEL` or `warn`, read once: the environment is slow to read per message. */
 const defaultLevel = (): string => (envLevel ??= process.env.BSONRPC_LOG_LEVEL || 'warn');
 
@@ -181,6 +187,20 @@ export class ConnectionLogger {
   }
 
   /** True when a line at `level` would be written. */
+  /**
+   * `isLevelEnabled('trace')`, made cheap: messages are traced, so this is
+   * asked twice per message (received, sent) and must cost next to nothing
+   * when tracing is off. A pino logger's numeric threshold is compared
+   * directly; without a logger, the default level read once from the
+   * environment decides (until the default logger exists).
+   */
+  isTracing(): boolean {
+    const known = this.made ?? this.base ?? defaultLogger;
+    if (known === undefined) return (defaultThreshold ??= LEVEL_VALUES[defaultLevel()] ?? 0) <= TRACE;
+    const threshold = (known as { levelVal?: unknown }).levelVal;
+    return typeof threshold === 'number' ? threshold <= TRACE : enabledIn(known, 'trace');
+  }
+
   isLevelEnabled(level: Level): boolean {
     const known = this.made ?? this.base ?? defaultLogger;
     if (known) return enabledIn(known, level);

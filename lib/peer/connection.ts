@@ -127,7 +127,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
       this.router.parseError(err instanceof Error ? err.message : String(err));
       return;
     }
-    if (logger.isLevelEnabled('trace')) logger.trace({ message: value }, 'received');
+    if (logger.isTracing()) logger.trace({ message: value }, 'received');
     this.router.dispatch(value);
   }
 
@@ -309,7 +309,7 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
    */
   encode(message: unknown): Payload {
     if (this.outgoing !== undefined) this.runOutgoing(message);
-    if (this.logger.isLevelEnabled('trace')) this.logger.trace({ message }, 'sent');
+    if (this.logger.isTracing()) this.logger.trace({ message }, 'sent');
     return this.codec.encode(message);
   }
 
