@@ -125,6 +125,15 @@ export class SocketServer extends EventEmitter implements Server {
     return (this.closing ??= this.shutdown(options.timeout ?? DEFAULT_CLOSE_TIMEOUT));
   }
 
+  /**
+   * A socket's 'close' listener (`this` is the socket): one function for the
+   * whole server, so an idle connection costs no closure of its own here.
+   */
+  private readonly forgetSocket: (this: net.Socket) => void = ((sockets: Set<net.Socket>) =>
+    function (this: net.Socket): void {
+      sockets.delete(this);
+    })(this.sockets);
+
   /** Every accepted TCP socket, before any handshake: counts it against maxConnections. */
   private readonly onRaw = (socket: net.Socket): void => {
     if (this.closing || this.sockets.size >= this.maxConnections) {
@@ -138,7 +147,7 @@ export class SocketServer extends EventEmitter implements Server {
       return;
     }
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('close', this.forgetSocket);
     if (this.keepAlive !== false && socket.remotePort !== undefined) socket.setKeepAlive(true, this.keepAlive);
   };
 
@@ -180,13 +189,21 @@ export class SocketServer extends EventEmitter implements Server {
     for (const m of this.middleware) m.onPeer.set(peer, peer.use(m.fn));
     // Lines about one connection go through its own child logger ({ connectionId }).
     if (this.log.isLevelEnabled('debug')) peer.logger.debug({ remoteAddress: info.remoteAddress, url: this.url }, 'connection');
+    this.watch(peer, info);
+    this.emit('connection', peer, info);
+  }
+
+  /**
+   * Forgets `peer` when it closes. A method of its own so that the listener
+   * keeps only `peer` and `info` alive, not everything accept() touched.
+   */
+  private watch(peer: AnyRpc, info: ConnectionInfo): void {
     peer.on('close', (reason) => {
       this.peers.delete(peer);
       for (const m of this.middleware) m.onPeer.delete(peer);
       if (this.log.isLevelEnabled('debug')) peer.logger.debug({ reason }, 'disconnect');
       this.emit('disconnect', peer, info);
     });
-    this.emit('connection', peer, info);
   }
 
   /** {@inheritDoc Server.broadcast} */

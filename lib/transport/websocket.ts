@@ -91,6 +91,12 @@ export interface WebSocketTransportOptions {
   maxMessageSize?: number;
 }
 
+/** On the socket: the transport it carries, for the listeners every transport shares. */
+const CARRIER = Symbol('bsonrpc.webSocketTransport');
+
+/** A socket as the shared listeners see it. */
+type Carrier = WebSocketLike & { [CARRIER]?: WebSocketTransport };
+
 /**
  * A `ws` WebSocket seen as a message transport. Owns the socket: `close()`
  * closes it (code 1000, or 1003/1009 after refused input), bounded by
@@ -117,6 +123,8 @@ export class WebSocketTransport implements Transport {
   private readonly closeTimeout: number;
   private readonly maxMessageSize: number;
   private pingTimer: NodeJS.Timeout | undefined = undefined;
+  /** The callback of `socket.send`, made on the first send. */
+  private afterWrite: (() => void) | undefined = undefined;
   private closeTimer: NodeJS.Timeout | undefined = undefined;
   private awaitingPong = false;
   private congested = false;
@@ -143,10 +151,13 @@ export class WebSocketTransport implements Transport {
     this.closeTimeout = positive(options.closeTimeout, DEFAULT_CLOSE_TIMEOUT, 'closeTimeout');
     this.maxMessageSize = positive(options.maxMessageSize, Infinity, 'maxMessageSize');
     // Listening from the start: a message that arrives before the peer starts waits in the inbox.
-    socket.on('message', this.onMessage);
-    socket.on('close', this.onSocketClose);
-    socket.on('error', this.onSocketError);
-    socket.on('pong', this.onPong);
+    // Shared listeners (`this` is the socket), which find this transport through a symbol on it:
+    // an idle connection holds no closure of its own (see docs/performance.md, per-connection memory).
+    (socket as Carrier)[CARRIER] = this;
+    socket.on('message', WebSocketTransport.onMessage);
+    socket.on('close', WebSocketTransport.onSocketClose);
+    socket.on('error', WebSocketTransport.onSocketError);
+    socket.on('pong', WebSocketTransport.onPong);
     if (socket.readyState !== OPEN) this.closeReason = 'the WebSocket was not open';
   }
 
@@ -159,7 +170,7 @@ export class WebSocketTransport implements Transport {
       return;
     }
     if (this.pingInterval > 0) {
-      this.pingTimer = setInterval(this.onPingTick, this.pingInterval);
+      this.pingTimer = setInterval(WebSocketTransport.onPingTick, this.pingInterval, this);
       this.pingTimer.unref();
     }
     // What arrived before the peer started (e.g. while a server's services factory ran) goes first.
@@ -176,7 +187,7 @@ export class WebSocketTransport implements Transport {
     const socket = this.socket;
     if (this.done || socket.readyState !== OPEN) return true;
     const binary = this.binary ?? typeof payload !== 'string';
-    socket.send(payload, binary ? BINARY : TEXT, this.afterWrite);
+    socket.send(payload, binary ? BINARY : TEXT, (this.afterWrite ??= () => this.wrote()));
     if (socket.bufferedAmount < this.highWaterMark) return true;
     this.congested = true;
     return false;
@@ -242,8 +253,8 @@ export class WebSocketTransport implements Transport {
     }
     this.receiver = undefined;
     const socket = this.socket;
-    socket.off('message', this.onMessage);
-    socket.off('pong', this.onPong);
+    socket.off('message', WebSocketTransport.onMessage);
+    socket.off('pong', WebSocketTransport.onPong);
     receiver.onClose(reason);
   }
 
@@ -257,7 +268,26 @@ export class WebSocketTransport implements Transport {
     this.close(); // in case the receiver did not
   }
 
-  private readonly onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
+  // The socket's listeners: `this` is the socket (EventEmitter calls them so).
+
+  private static onMessage(this: Carrier, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    this[CARRIER]?.received(data, isBinary);
+  }
+
+  private static onPong(this: Carrier): void {
+    const transport = this[CARRIER];
+    if (transport !== undefined) transport.awaitingPong = false;
+  }
+
+  private static onSocketClose(this: Carrier, code: number, why: Buffer): void {
+    this[CARRIER]?.socketClosed(code, why);
+  }
+
+  private static onSocketError(this: Carrier, err: Error & { code?: string }): void {
+    this[CARRIER]?.socketError(err);
+  }
+
+  private received(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     if (this.done) return;
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (bytes.length > this.maxMessageSize) {
@@ -272,36 +302,33 @@ export class WebSocketTransport implements Transport {
     const payload: Payload = isBinary ? bytes : bytes.toString('utf8');
     if (this.paused || this.receiver === undefined) this.inbox.push(payload);
     else this.receiver.onMessage(payload);
-  };
+  }
 
-  private readonly afterWrite = (): void => {
+  /** After each send: below half the high-water mark again, a congested transport drains. */
+  private wrote(): void {
     if (!this.congested || this.socket.bufferedAmount >= this.highWaterMark / 2) return;
     this.congested = false;
     this.receiver?.onDrain();
-  };
-
-  private readonly onPong = (): void => {
-    this.awaitingPong = false;
-  };
+  }
 
   /** "Find dead ones": the last ping went unanswered for a whole interval. */
-  private readonly onPingTick = (): void => {
-    const socket = this.socket;
-    if (this.awaitingPong) {
-      this.stopReading();
+  private static onPingTick(transport: WebSocketTransport): void {
+    const socket = transport.socket;
+    if (transport.awaitingPong) {
+      transport.stopReading();
       socket.terminate();
-      this.closed(`no pong within pingInterval (${this.pingInterval} ms): the other end is gone`);
+      transport.closed(`no pong within pingInterval (${transport.pingInterval} ms): the other end is gone`);
       return;
     }
     if (socket.readyState !== OPEN) return;
-    this.awaitingPong = true;
+    transport.awaitingPong = true;
     socket.ping();
-  };
+  }
 
-  private readonly onSocketClose = (code: number, why: Buffer): void => {
+  private socketClosed(code: number, why: Buffer): void {
     const text = why.length > 0 ? `: ${why.toString('utf8')}` : '';
     this.closed(this.closedByUs ? `closed by this end (code ${code}${text})` : `the other end closed the WebSocket (code ${code}${text})`);
-  };
+  }
 
   /**
    * `ws` reports bad input from the other end (an oversized message, bad
@@ -309,7 +336,7 @@ export class WebSocketTransport implements Transport {
    * `WS_ERR_` code, then closes with the matching code; anything else is
    * the connection failing.
    */
-  private readonly onSocketError = (err: Error & { code?: string }): void => {
+  private socketError(err: Error & { code?: string }): void {
     if (typeof err.code === 'string' && err.code.startsWith('WS_ERR_')) {
       if (this.done) return;
       this.done = true;
@@ -318,7 +345,7 @@ export class WebSocketTransport implements Transport {
       return;
     }
     this.closed(`stream error: ${err.message}`);
-  };
+  }
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

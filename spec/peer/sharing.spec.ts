@@ -4,8 +4,10 @@
  * listener-table prototype and the process-wide write flush. Sharing must
  * never let one peer see another's settings or writes.
  */
-import { createDuplexPair, JsonRpc, request, serviceClass } from '../../lib';
+import type { EventEmitter } from 'node:events';
+import { connect, createDuplexPair, JsonRpc, listen, request, serviceClass } from '../../lib';
 import { pair } from '../helpers/pair';
+import { until } from '../helpers/wait';
 
 @serviceClass
 class Echo {
@@ -89,5 +91,35 @@ describe('peers that share state', () => {
     expect(seen).toEqual(['once', 'closed by this side']);
     peer.removeAllListeners();
     expect(peer.eventNames()).toEqual([]);
+  });
+});
+
+describe('listeners shared by every connection of a server', () => {
+  test('tcp and ws: the sockets of two connections carry the same listener functions, and each still reaches its own peer', async () => {
+    for (const url of ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0/rpc']) {
+      const server = await listen(url, () => new Echo());
+      const clients = [await connect(server.url), await connect(server.url)];
+      try {
+        await until(() => server.connections.size === 2, 'both connections');
+        const [p1, p2] = [...server.connections];
+        const t1 = p1.connection.transport as unknown as { socket?: EventEmitter; stream?: EventEmitter };
+        const t2 = p2.connection.transport as unknown as { socket?: EventEmitter; stream?: EventEmitter };
+        const e1 = (t1.socket ?? t1.stream)!;
+        const e2 = (t2.socket ?? t2.stream)!;
+        for (const event of ['close', 'error']) {
+          const shared = e1.listeners(event).filter((l) => e2.listeners(event).includes(l));
+          // The transport's own listener at least (and, on TCP, the server's socket bookkeeping).
+          expect(shared.length).toBeGreaterThanOrEqual(1);
+        }
+        expect(await clients[0].sendRequest('echo', ['one'])).toBe('one');
+        expect(await clients[1].sendRequest('echo', ['two'])).toBe('two');
+        clients[0].close();
+        await until(() => server.connections.size === 1, 'the first connection to be forgotten');
+        expect([...server.connections]).toEqual([p2]);
+      } finally {
+        for (const c of clients) c.close();
+        await server.close();
+      }
+    }
   });
 });
