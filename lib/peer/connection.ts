@@ -16,10 +16,11 @@
  */
 import type { MessageCodec } from '../codec/codec';
 import { findExcessiveNesting } from '../codec/depth';
-import { ConnectionClosedError, EncodingError, InternalError, ResponseTimeout, TooManyPendingRequests, connSuffix } from '../errors';
+import { ConnectionClosedError, EncodingError, InternalError, TooManyPendingRequests, connSuffix } from '../errors';
 import type { ConnectionLogger } from '../logger';
 import type { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
-import { inheritBudget, stampBudget } from '../protocol/deadline';
+import { budgetFor, stampBudget } from '../protocol/deadline';
+import { withHook, withoutHook } from '../protocol/hook-list';
 import { buildCall, buildError, isParams, Params, RequestId } from '../protocol/messages';
 import { PendingRequests } from '../protocol/pending';
 import { CANCEL_METHOD, Router, RouterHost } from '../protocol/router';
@@ -223,12 +224,12 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   request(method: string, params: Params | undefined, options: CallOptions, from?: Call): Promise<unknown> {
     if (this.closeReason !== undefined) return Promise.reject(this.closedError(method));
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
-    // A handler's own calls get no more time than its caller still waits (deadline.ts).
-    const timeout = from === undefined ? (options.timeout ?? this.options.timeout) : inheritBudget(options.timeout ?? this.options.timeout, from);
-    if (timeout !== undefined && timeout <= 0 && from?.deadline !== undefined) return Promise.reject(new ResponseTimeout(method, 0, this.logger.connectionId));
+    let timeout: number | undefined;
     let payload: Payload;
     let id: RequestId;
     try {
+      // A handler's own calls get no more time than its caller still waits (deadline.ts).
+      timeout = budgetFor(method, options.timeout ?? this.options.timeout, from, this.logger.connectionId);
       this.checkPendingLimit(method, 1);
       checkCall(method, params);
       id = this.newId();
@@ -316,11 +317,8 @@ export class Connection implements TransportReceiver, RouterHost, SchedulerHost 
   /** Adds an outgoing hook; returns the function that removes it. */
   addOutgoing(hook: OutgoingHook): () => void {
     if (typeof hook !== 'function') throw new TypeError('onOutgoing() takes a function (message) => void');
-    this.outgoing = [...(this.outgoing ?? []), hook];
-    return () => {
-      const rest = (this.outgoing ?? []).filter((h) => h !== hook);
-      this.outgoing = rest.length > 0 ? rest : undefined;
-    };
+    this.outgoing = withHook(this.outgoing, hook);
+    return () => void (this.outgoing = withoutHook(this.outgoing, hook));
   }
 
   private runOutgoing(message: unknown): void {

@@ -18,7 +18,7 @@ import type { Framing } from '../framing/framing';
 import { PeerError, ResponseTimeout } from '../errors';
 import { ConnectionLogger } from '../logger';
 import type { Call, CallKind, Reply, ResolvedHandler } from '../protocol/call';
-import { inheritBudget, stampBudget } from '../protocol/deadline';
+import { budgetFor, stampBudget } from '../protocol/deadline';
 import { buildCall, Params, RequestId } from '../protocol/messages';
 import type { Disposable } from '../protocol/router';
 import type { CallMiddleware } from '../protocol/scheduler';
@@ -239,12 +239,10 @@ export abstract class RpcPeer extends EventEmitter implements Caller {
     const ids: RequestId[] = [];
     const methods: string[] = [];
     let payload: string | Uint8Array;
-    // As for single calls: no more time than the handler that sends it still has (deadline.ts).
-    const timeout = inheritBudget(options.timeout ?? conn.options.timeout, from);
-    if (timeout !== undefined && timeout <= 0 && from?.deadline !== undefined) {
-      return Promise.reject(new ResponseTimeout(`batch of ${builder.items.length}`, 0, conn.logger.connectionId));
-    }
+    let timeout: number | undefined;
     try {
+      // As for single calls: no more time than the handler that sends it still has (deadline.ts).
+      timeout = budgetFor(`batch of ${builder.items.length}`, options.timeout ?? conn.options.timeout, from, conn.logger.connectionId);
       conn.checkPendingLimit(builder.items[0].method, builder.items.filter((i) => i.kind === 'request').length);
       const messages = builder.items.map((item) => {
         if (item.kind === 'notification') return buildCall(conn.versionKey, item.method, item.params);

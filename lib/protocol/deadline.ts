@@ -18,6 +18,7 @@
  * not agree. Calls the handler makes through its context inherit what is
  * left of it.
  */
+import { ResponseTimeout } from '../errors';
 import type { Call } from './call';
 
 /** The request member that carries the caller's remaining budget, in ms. */
@@ -53,15 +54,17 @@ export function readBudget(raw: unknown): number | undefined {
 }
 
 /**
- * The timeout for a request made by the handler of `from` (through its
- * context): the caller's own `timeout`, cut to what is left of `from`'s
- * deadline. 0 or less means the deadline has already passed.
+ * The timeout of a request (or batch, `what`) made by the handler of
+ * `from` through its context: `timeout`, cut to what is left of `from`'s
+ * deadline (whole ms, as timeouts are given). Throws `ResponseTimeout`
+ * (0 ms) when that deadline has passed: such a call must not be sent.
+ * Without `from` or a deadline, `timeout` as it is.
  */
-export function inheritBudget(timeout: number | undefined, from: Call | undefined): number | undefined {
+export function budgetFor(what: string, timeout: number | undefined, from: Call | undefined, connectionId: string): number | undefined {
   const deadline = from?.deadline;
   if (deadline === undefined) return timeout;
-  // Whole ms, as timeouts are given (and shown in ResponseTimeout's message).
   const left = Math.ceil(deadline.at - performance.now());
+  if (left <= 0) throw new ResponseTimeout(what, 0, connectionId);
   return timeout === undefined || timeout <= 0 || left < timeout ? left : timeout;
 }
 

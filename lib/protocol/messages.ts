@@ -6,6 +6,7 @@
  * JSON-RPC uses `"jsonrpc"`; everything else is identical.
  */
 import { isPlainObject } from '../codec/codec';
+import { DEADLINE_MEMBER } from './deadline';
 
 /** A request id this library sends or accepts. */
 export type RequestId = string | number;
@@ -22,7 +23,7 @@ export interface WireError {
 
 /** An incoming value, validated and sorted into what the router does with it. */
 export type Incoming =
-  /** `budget`: the raw `"timeout"` member (the caller's deadline, see deadline.ts), not yet validated. */
+  /** `budget`: the raw `"timeout"` member (DEADLINE_MEMBER) (the caller's deadline, see deadline.ts), not yet validated. */
   | { kind: 'request'; method: string; params: Params | undefined; id: RequestId | null; budget: unknown }
   | { kind: 'notification'; method: string; params: Params | undefined }
   | { kind: 'response'; id: RequestId | null; result: unknown }
@@ -72,7 +73,7 @@ export function classify(value: unknown, versionKey: string): Incoming {
     return { kind: 'invalid', id: replyId, reason: 'params is neither an array nor an object' };
   }
   const params = m.params as Params | undefined;
-  return hasId ? { kind: 'request', method: m.method, params, id: replyId, budget: m.timeout } : { kind: 'notification', method: m.method, params };
+  return hasId ? { kind: 'request', method: m.method, params, id: replyId, budget: m[DEADLINE_MEMBER] } : { kind: 'notification', method: m.method, params };
 }
 
 // The builders use literal keys per version key: object literals with a

@@ -19,6 +19,7 @@ import { ConnectionClosedError, PeerError, RequestCancelled, ServerOverloaded, t
 import type { Call } from './call';
 import { Deadline, DEADLINE_PASSED } from './deadline';
 import { buildError, buildResult, RequestId } from './messages';
+import { withHook, withoutHook } from './hook-list';
 import { CallMiddleware, invoke } from './invoke';
 import { safeErr, WorkQueue } from './queue';
 
@@ -88,11 +89,8 @@ export class Scheduler {
    */
   use(middleware: CallMiddleware): () => void {
     if (typeof middleware !== 'function') throw new TypeError('use() takes a function (call, next) => result');
-    this.middleware = [...(this.middleware ?? []), middleware];
-    return () => {
-      const rest = (this.middleware ?? []).filter((m) => m !== middleware);
-      this.middleware = rest.length > 0 ? rest : undefined;
-    };
+    this.middleware = withHook(this.middleware, middleware);
+    return () => void (this.middleware = withoutHook(this.middleware, middleware));
   }
 
   /** Handlers currently running (queued ones excluded). */
