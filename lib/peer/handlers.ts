@@ -58,20 +58,6 @@ function makeInvoke(services: Record<string | symbol, Method>, spec: HandlerSpec
       : (params) => services[key](...bindParams(spec, params));
   }
   const { types, params: schemas, result } = v;
-  if (types !== undefined && schemas === undefined && result === undefined) {
-    // Declared types only (the common case): one check between binding and the call, no closures per call.
-    return spec.withContext
-      ? (params, ctx) => {
-          const args = bindParams(spec, params);
-          types(args);
-          return services[key](ctx, ...args);
-        }
-      : (params) => {
-          const args = bindParams(spec, params);
-          types(args);
-          return services[key](...args);
-        };
-  }
   const call = spec.withContext ? (args: unknown[], ctx: unknown) => services[key](ctx, ...args) : (args: unknown[]) => services[key](...args);
   const finish =
     result === undefined
