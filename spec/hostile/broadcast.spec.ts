@@ -11,10 +11,11 @@ import * as net from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WebSocket } from 'ws';
-import { connect, ConnectionInfo, listen, notification, Server, serviceClass } from '../../lib';
+import { connect, ConnectionInfo, notification, Server, serviceClass } from '../../lib';
 import { resolveFraming } from '../../lib/framing';
 import type { AnyRpc } from '../../lib/net/options';
 import { logSink } from '../helpers/log-sink';
+import { closedAfterEach } from '../helpers/opened';
 import { until } from '../helpers/wait';
 
 setFlagsFromString('--expose-gc');
@@ -32,24 +33,7 @@ class Listener {
   }
 }
 
-const servers: Server[] = [];
-const clients: AnyRpc[] = [];
-const sockets: (net.Socket | WebSocket)[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const s of sockets.splice(0)) {
-    if (s instanceof WebSocket) s.terminate();
-    else s.destroy();
-  }
-  await Promise.all(servers.splice(0).map((s) => s.close({ timeout: 1000 })));
-});
-
-async function serve(url: string, options = {}): Promise<Server> {
-  const s = await listen(url, () => null, options);
-  servers.push(s);
-  return s;
-}
+const { clients, sockets, serve } = closedAfterEach();
 
 async function goodClient(server: Server, options = {}): Promise<Listener> {
   const l = new Listener();

@@ -6,32 +6,12 @@
  * and nothing (handler slot, live call, timer) is left behind.
  */
 import { rpcRequest, RpcContext, serviceClass } from '../../lib';
-import type { Call } from '../../lib/protocol/call';
-import { Scheduler } from '../../lib/protocol/scheduler';
 import { Long } from 'bson';
 import { logSink } from '../helpers/log-sink';
 import { PeerKind } from '../helpers/pair';
+import { watchClocks } from '../helpers/clocks';
 import { messageServer } from '../helpers/raw';
 import { closeAndJoin, until } from '../helpers/wait';
-
-/**
- * Records every call given a deadline clock (by wrapping the scheduler's
- * method); `running()` counts the clocks still set. The clocks are unref'd
- * timers, which `process.getActiveResourcesInfo()` does not list.
- */
-function watchClocks() {
-  const calls: Call[] = [];
-  const original = Scheduler.prototype.startDeadline;
-  Scheduler.prototype.startDeadline = function (this: Scheduler, call: Call, ms: number) {
-    calls.push(call);
-    return original.call(this, call, ms);
-  };
-  return {
-    calls,
-    running: () => calls.filter((c) => c.deadline?.timer !== undefined).length,
-    restore: () => void (Scheduler.prototype.startDeadline = original),
-  };
-}
 
 /** `hold` waits for its signal (or 10 s); `now` answers at once; both count their runs. */
 @serviceClass

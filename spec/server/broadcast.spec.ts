@@ -9,7 +9,7 @@
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { WebSocket } from 'ws';
-import { BsonRpc, connect, EncodingError, listen, notification, Server, serviceClass } from '../../lib';
+import { BsonRpc, connect, EncodingError, notification, Server, serviceClass } from '../../lib';
 import { BsonCodec } from '../../lib/codec/bson';
 import { JsonCodec } from '../../lib/codec/json';
 import { FRAMING_NAMES, resolveFraming } from '../../lib/framing';
@@ -17,6 +17,7 @@ import type { FramingName } from '../../lib/framing';
 import type { AnyRpc } from '../../lib/net/options';
 import { ClusterPrimary } from '../../lib/server/cluster';
 import { StreamTransport } from '../../lib/transport/stream';
+import { closedAfterEach } from '../helpers/opened';
 import { sleep, until } from '../helpers/wait';
 
 @serviceClass
@@ -30,25 +31,9 @@ class Listener {
   }
 }
 
-const servers: Server[] = [];
-const clients: AnyRpc[] = [];
-const sockets: (net.Socket | WebSocket)[] = [];
+const { clients, sockets, serve } = closedAfterEach();
 
-afterEach(async () => {
-  jest.restoreAllMocks();
-  for (const c of clients.splice(0)) c.close();
-  for (const s of sockets.splice(0)) {
-    if (s instanceof WebSocket) s.terminate();
-    else s.destroy();
-  }
-  await Promise.all(servers.splice(0).map((s) => s.close({ timeout: 1000 })));
-});
-
-async function serve(url: string, options = {}): Promise<Server> {
-  const s = await listen(url, () => null, options);
-  servers.push(s);
-  return s;
-}
+afterEach(() => jest.restoreAllMocks());
 
 /** `n` clients, each serving its own Listener; resolves once the server has them all. */
 async function listeners(server: Server, n: number, options = {}): Promise<Listener[]> {
