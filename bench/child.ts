@@ -7,7 +7,8 @@
  * start-up nor the TypeScript compiler's memory shows in the numbers.
  */
 import * as path from 'path';
-import type { Adapter, BenchClient, BenchServer, ChildReply, ChildRequest, ChildUsage } from './types';
+import { answerParent, exitOnUnhandledRejection } from './child-ipc';
+import type { Adapter, BenchClient, BenchServer, ChildRequest, ChildUsage } from './types';
 import { bigString, runWorkload } from './workloads';
 
 let server: BenchServer | undefined;
@@ -59,19 +60,5 @@ async function handle(msg: ChildRequest): Promise<unknown> {
   }
 }
 
-process.on('message', (msg: ChildRequest) => {
-  handle(msg).then(
-    (value) => process.send!({ id: msg.id, ok: true, value } satisfies ChildReply),
-    (err: unknown) => {
-      const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      process.send!({ id: msg.id, ok: false, error } satisfies ChildReply);
-    },
-  );
-});
-
-// Never outlive the orchestrator, whatever state it died in.
-process.on('disconnect', () => process.exit(1));
-process.on('unhandledRejection', (err) => {
-  process.stderr.write(`bench child ${process.pid}: unhandled rejection: ${String(err)}\n`);
-  process.exit(3);
-});
+answerParent(handle);
+exitOnUnhandledRejection('bench child');

@@ -7,7 +7,8 @@
  * run, sent encoded to the parent, which merges those of all processes.
  */
 import * as path from 'path';
-import type { Adapter, BenchClient, ChildReply } from '../types';
+import { answerParent, exitOnUnhandledRejection } from '../child-ipc';
+import type { Adapter, BenchClient } from '../types';
 import { encode, newHistogram } from './hist';
 import type { ClientRequest, FaninResult, FanoutResult } from './types';
 
@@ -114,17 +115,5 @@ async function handle(msg: ClientRequest | { op: 'exit' }): Promise<unknown> {
   }
 }
 
-process.on('message', (msg: ClientRequest & { id: number }) => {
-  handle(msg).then(
-    (value) => process.send!({ id: msg.id, ok: true, value } satisfies ChildReply),
-    (err: unknown) => {
-      const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      process.send!({ id: msg.id, ok: false, error } satisfies ChildReply);
-    },
-  );
-});
-process.on('disconnect', () => process.exit(1));
-process.on('unhandledRejection', (err) => {
-  process.stderr.write(`bench scale client ${process.pid}: unhandled rejection: ${String(err)}\n`);
-  process.exit(3);
-});
+answerParent<ClientRequest & { id: number }>(handle);
+exitOnUnhandledRejection('bench scale client');

@@ -9,7 +9,8 @@
  * asks, and leaves the IPC channel to the cluster.
  */
 import * as path from 'path';
-import type { Adapter, BenchServer, ChildReply } from '../types';
+import { answerParent, exitOnUnhandledRejection } from '../child-ipc';
+import type { Adapter, BenchServer } from '../types';
 import type { BroadcastResult, ServerRequest, ServerUsage } from './types';
 
 let server: BenchServer | undefined;
@@ -74,18 +75,6 @@ if (process.env.BSONRPC_CLUSTER_WORKER === '1' && process.env.BENCH_SCALE_SERVE)
       process.exit(1);
     });
 } else {
-  process.on('message', (msg: ServerRequest & { id: number }) => {
-    handle(msg).then(
-      (value) => process.send!({ id: msg.id, ok: true, value } satisfies ChildReply),
-      (err: unknown) => {
-        const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
-        process.send!({ id: msg.id, ok: false, error } satisfies ChildReply);
-      },
-    );
-  });
-  process.on('disconnect', () => process.exit(1));
+  answerParent<ServerRequest & { id: number }>(handle);
 }
-process.on('unhandledRejection', (err) => {
-  process.stderr.write(`bench scale server ${process.pid}: unhandled rejection: ${String(err)}\n`);
-  process.exit(3);
-});
+exitOnUnhandledRejection('bench scale server');
