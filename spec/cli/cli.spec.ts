@@ -4,15 +4,12 @@
  * the warehouse sample registering by name, `call` and `ns list|lookup|ping`
  * against them, the exit codes 0/1/2/3, and a server killed with SIGKILL.
  */
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFile } from 'node:child_process';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import { run } from '../../lib/cli/main';
+import { bin, cliEnv, Daemon, root, startDaemon } from '../helpers/cli';
 import { validateOpenRpc } from '../helpers/openrpc';
 
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin', 'bsonrpc.js');
-const env = { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', BSONRPC_LOG_LEVEL: 'warn', BSONRPC_NS: '' };
 
 interface Ran {
   code: number | null;
@@ -23,7 +20,7 @@ interface Ran {
 /** Runs `bsonrpc ...args` to its end (30 s at most). */
 export function bsonrpc(args: string[], extraEnv: Record<string, string> = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: root, env: { ...env, ...extraEnv }, timeout: 30_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, [bin, ...args], { cwd: root, env: { ...cliEnv, ...extraEnv }, timeout: 30_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );
   });
@@ -37,27 +34,7 @@ async function inProcess(args: string[], extraEnv: Record<string, string> = {}):
   return { code, stdout, stderr };
 }
 
-/** Starts a long-running `bsonrpc ...args`; resolves once stderr matches `ready`. */
-function daemon(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in 30 s: ${err}`)), 30_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = ready.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, match: m, stderr: () => err });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${String(code)}: ${err}`));
-    });
-  });
-}
+const daemon = (args: string[], ready: RegExp): Promise<Daemon> => startDaemon(children, args, ready);
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -69,7 +46,7 @@ async function freePort(): Promise<number> {
 
 const children: ChildProcess[] = [];
 let nsUrl = '';
-let warehouse: { child: ChildProcess; match: RegExpExecArray; stderr: () => string };
+let warehouse: Daemon;
 let byName = '';
 
 beforeAll(async () => {

@@ -5,15 +5,12 @@
  * connections with the name server's RSS bounded and every answer right,
  * and a registered server killed with SIGKILL vanishing from `ns.list`.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { Daemon, startDaemon } from '../helpers/cli';
 import { logSink } from '../helpers/log-sink';
 import { connect, JsonRpc, nameServer, PeerError, Server, startNameServer } from '../../lib';
 
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin', 'bsonrpc.js');
-const env = { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', BSONRPC_LOG_LEVEL: 'warn', BSONRPC_NS: '' };
 const children: ChildProcess[] = [];
 
 afterAll(async () => {
@@ -25,24 +22,7 @@ afterAll(async () => {
   }
 });
 
-/** Starts `bsonrpc ...args` in its own process; resolves on the first stderr match of `ready`. */
-function daemon(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in 30 s: ${err}`)), 30_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = ready.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, match: m });
-      }
-    });
-    child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`exited with ${String(code)}: ${err}`))));
-  });
-}
+const daemon = (args: string[], ready: RegExp): Promise<Daemon> => startDaemon(children, args, ready);
 
 const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const errorOf = (p: Promise<unknown>): Promise<PeerError> => p.then(() => { throw new Error('expected an error'); }, (e: PeerError) => e);
